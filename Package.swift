@@ -1,0 +1,66 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Assay",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "assay", targets: ["assay"]),
+        .library(name: "AssayCore", targets: ["AssayCore"]),
+        .library(name: "AssayEngine", targets: ["AssayEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // Declaration, validation, sweep plans, result rendering. Pure: no I/O.
+        .target(
+            name: "AssayCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // Runs one trial as a process group: timeouts, metric lines, result file, capped logs.
+        .target(
+            name: "AssayEngine",
+            dependencies: [
+                "AssayCore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: strict
+        ),
+        // The `assay` command line.
+        .target(
+            name: "AssayCLI",
+            dependencies: [
+                "AssayCore",
+                "AssayEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "assay", dependencies: ["AssayCLI"], swiftSettings: strict),
+        .executableTarget(
+            name: "assay-bench",
+            dependencies: ["AssayCore", "AssayEngine"],
+            path: "benchmarks/Sources/assay-bench",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AssayCoreTests",
+            dependencies: [
+                "AssayCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "AssayEngineTests", dependencies: ["AssayEngine"], swiftSettings: strict),
+    ]
+)
