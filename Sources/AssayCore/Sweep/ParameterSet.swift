@@ -1,0 +1,42 @@
+/// The values of every declared parameter in one trial, in declaration order.
+public struct ParameterSet: Sendable, Hashable {
+    /// One declared parameter and the setting it takes.
+    public struct Entry: Sendable, Hashable {
+        public var name: String
+        public var setting: Setting
+    }
+
+    public var entries: [Entry]
+
+    public init(entries: [Entry]) {
+        self.entries = entries
+    }
+
+    /// Named values as the program sees them: group entries expanded into
+    /// their members, in declaration order.
+    public var values: [(name: String, value: ParameterValue)] {
+        entries.flatMap { entry -> [(name: String, value: ParameterValue)] in
+            switch entry.setting {
+            case .scalar(let value): [(entry.name, value)]
+            case .group(_, let members): members.map { ($0.name, $0.value) }
+            }
+        }
+    }
+
+    /// The value a name (parameter or group member) takes, if any.
+    public func value(named name: String) -> ParameterValue? {
+        values.first { $0.name == name }?.value
+    }
+
+    public subscript(parameter: String) -> Setting? {
+        entries.first { $0.name == parameter }?.setting
+    }
+}
+
+/// One trial of a sweep plan: its index, which repeat it is, its parameters.
+public struct PlannedTrial: Sendable, Hashable {
+    public var index: Int
+    /// 0-based repeat number (`sweep.repeats`).
+    public var repetition: Int
+    public var parameters: ParameterSet
+}
