@@ -1,1 +1,4 @@
 import AssayCLI
+import Foundation
+
+exit(await AssayCommand.run())

@@ -72,6 +72,14 @@ struct ResultsTableTests {
         #expect(parsed)
     }
 
+    @Test func metricsNamedLikeParametersGetTheirOwnColumn() throws {
+        let (d, results) = try Self.results()
+        let echoing = results.map { var r = $0; r.metrics["lr"] = .number(9); r.metrics["status"] = .text("ok"); return r }
+        let table = ResultsTable(results: echoing, parameters: d.parameters, objective: d.objective)
+        #expect(table.columns == ["trial", "repeat", "status", "attempts", "lr", "opt", "acc", "loss", "metric.lr", "metric.status", "duration_s"])
+        #expect(table.csv().split(separator: "\n")[1].hasSuffix(",0.001,adam,0.95,0.05,9,ok,0.250"))
+    }
+
     @Test func noPlotWithoutNumbers() throws {
         let (d, results) = try Self.results()
         let failed = results.map { var r = $0; r.status = .failed; return r }

@@ -193,7 +193,7 @@ extension Declaration {
 
 extension Parameter {
     /// The names this parameter sets in a trial: its own, or its group's members.
-    var settingNames: [String] {
+    public var settingNames: [String] {
         if kind == .group, case .list(let settings) = domain, case .group(_, let members)? = settings.first {
             return members.map(\.name)
         }

@@ -24,7 +24,7 @@ public enum ConfigRenderer {
         values.map { "--\($0.name)=\($0.value)" }
     }
 
-    static func jsonValue(_ value: ParameterValue) -> String {
+    public static func jsonValue(_ value: ParameterValue) -> String {
         switch value {
         case .string(let text): JSONText.quote(text)
         default: value.description
@@ -61,8 +61,8 @@ public enum ConfigRenderer {
 }
 
 /// JSON string literals, written by hand so key order and number text stay ours.
-enum JSONText {
-    static func quote(_ text: String) -> String {
+public enum JSONText {
+    public static func quote(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

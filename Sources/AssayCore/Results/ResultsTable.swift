@@ -42,8 +42,14 @@ public struct ResultsTable: Sendable {
         }
     }
 
+    static let fixedColumns = ["trial", "repeat", "status", "attempts", "duration_s"]
+
+    /// Column titles. A metric named like a parameter or a fixed column
+    /// (a result file that echoes `epochs`) is titled `metric.<name>`.
     public var columns: [String] {
-        ["trial", "repeat", "status", "attempts"] + parameterColumns + metricColumns + ["duration_s"]
+        let taken = Set(parameterColumns + Self.fixedColumns)
+        let metricTitles = metricColumns.map { taken.contains($0) ? "metric.\($0)" : $0 }
+        return ["trial", "repeat", "status", "attempts"] + parameterColumns + metricTitles + ["duration_s"]
     }
 
     private func cells(_ row: TrialResult) -> [String] {
@@ -97,13 +103,15 @@ public struct ResultsTable: Sendable {
         let widths = header.indices.map { column in
             ([header[column]] + body.map { $0[column] }).map(\.count).max() ?? 0
         }
+        // Numeric columns are right-aligned, header included; text left-aligned.
+        let numeric = header.indices.map { column in
+            body.contains { !$0[column].isEmpty } && body.allSatisfy { $0[column].isEmpty || Double($0[column]) != nil }
+        }
         func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { pair in
-                let (cell, width) = pair
-                let padding = String(repeating: " ", count: width - cell.count)
-                // Numbers right-aligned, text left-aligned.
-                return Double(cell) != nil ? padding + cell : cell + padding
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            cells.indices.map { column in
+                let padding = String(repeating: " ", count: widths[column] - cells[column].count)
+                return numeric[column] ? padding + cells[column] : cells[column] + padding
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }
         var lines = [line(header), widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")]
         lines += body.map(line)
@@ -113,7 +121,7 @@ public struct ResultsTable: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func text(_ value: ResultValue) -> String {
+    public static func text(_ value: ResultValue) -> String {
         switch value {
         case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(format: "%.6g", number)
         case .text(let text): text
@@ -127,7 +135,7 @@ public struct ResultsTable: Sendable {
         }
     }
 
-    static func csvField(_ text: String) -> String {
+    public static func csvField(_ text: String) -> String {
         text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
             ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }

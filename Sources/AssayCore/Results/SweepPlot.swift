@@ -29,8 +29,9 @@ public struct SweepPlot: Sendable {
             return (result, value)
         }
         guard !plotted.isEmpty else { return nil }
-        let bestValue = objective.map { objective in
-            objective.goal == .maximize ? plotted.map(\.1).max()! : plotted.map(\.1).min()!
+        // The one best trial, ties broken as the results table breaks them.
+        let bestTrial = objective.flatMap { objective in
+            plotted.map(\.0).min { ResultsTable.ranks($0, before: $1, objective: objective) }?.trial.index
         }
         var panels: [Panel] = []
         for parameter in parameters where parameter.isVaried {
@@ -47,7 +48,7 @@ public struct SweepPlot: Sendable {
                 xs = settings.map { Double(labels.firstIndex(of: $0.description)!) }
                 categories = labels
             }
-            let points = zip(xs, plotted).map { (x: $0, y: $1.1, best: $1.1 == bestValue) }
+            let points = zip(xs, plotted).map { (x: $0, y: $1.1, best: $1.0.trial.index == bestTrial) }
             panels.append(Panel(parameter: parameter.name, points: points, categories: categories, logScale: parameter.domain.isLogScale))
         }
         guard !panels.isEmpty else { return nil }

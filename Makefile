@@ -1,0 +1,49 @@
+# Assay — the two commands are `make demo` and `make test`.
+# Everything they need is installed here, idempotently and quietly.
+
+SWIFT      ?= swift
+PYTHON     ?= python3
+VENV       := .venv
+VPY        := $(VENV)/bin/python
+BUILD_FLAGS ?=
+BIN        := .build/debug
+DEMO_OUT   := assay-runs/demo-$(shell date +%Y%m%d-%H%M%S)
+
+.PHONY: demo test bench build build-tests deps swift-check venv clean
+
+## demo: build and run the example sweep on this machine (no cluster, no server)
+demo: deps build
+	$(BIN)/assay run examples/logreg/assay.yaml --local --output $(DEMO_OUT)
+
+## test: every test CI runs (Swift unit tests, then system tests through the real CLI)
+test: deps build-tests venv
+	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	ASSAY_BIN=$(CURDIR)/$(BIN)/assay $(VPY) -m pytest -q Tests/system
+
+## bench: benchmarks with ratios against baselines measured in the same run
+bench: deps
+	$(SWIFT) build -c release --product assay-bench $(BUILD_FLAGS)
+	.build/release/assay-bench
+
+build: swift-check
+	$(SWIFT) build --product assay $(BUILD_FLAGS)
+
+build-tests: swift-check
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+
+deps: swift-check
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null \
+	  || { echo "Assay needs python3 >= 3.10 for its examples and tests (found: $$($(PYTHON) --version 2>&1))"; exit 1; }
+
+swift-check:
+	@command -v $(SWIFT) >/dev/null || { echo "Assay needs a Swift 6.2+ toolchain on PATH (swift.org/install)"; exit 1; }
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	@$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+clean:
+	rm -rf .build $(VENV) assay-runs

@@ -1,0 +1,64 @@
+import ArgumentParser
+import AssayCore
+
+/// `assay plan FILE`: the trial count and the first trials.
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show how many trials a declaration makes, and the first of them.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv
+    }
+
+    @Argument(help: "The declaration (assay.yaml, or JSON).")
+    var file: String
+
+    @Option(help: "How many trials to list.")
+    var limit: Int = 20
+
+    @Option(help: "table, json or csv.")
+    var output: Format = .table
+
+    @Option(help: "The most trials a plan may have (default: ASSAY_MAX_TRIALS or 1000000).")
+    var maxTrials: Int?
+
+    func validate() throws {
+        guard limit >= 0 else { throw ValidationError("--limit must not be negative") }
+    }
+
+    func run() async throws {
+        let source = try DeclarationFile(path: file)
+        let plan = try source.plan(maxTrials: try resolvedMaxTrials(maxTrials))
+        let shown = plan.prefix(limit)
+        let names = source.declaration.parameters.flatMap(\.settingNames)
+        func cells(_ trial: PlannedTrial) -> [String] {
+            let values = trial.parameters.values
+            return [String(trial.index), String(trial.repetition)]
+                + names.map { name in values.first { $0.name == name }?.value.description ?? "" }
+        }
+        switch output {
+        case .table:
+            print("\(plan.count) trial\(plan.count == 1 ? "" : "s") (\(plan.strategy.name), \(plan.pointCount) point\(plan.pointCount == 1 ? "" : "s") × \(plan.repeats) repeat\(plan.repeats == 1 ? "" : "s"))")
+            guard !shown.isEmpty else { return }
+            let header = ["trial", "repeat"] + names
+            let rows = shown.map(cells)
+            let widths = header.indices.map { column in ([header[column]] + rows.map { $0[column] }).map(\.count).max()! }
+            for row in [header] + rows {
+                print(zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
+                    .trimmingCharacters(in: .whitespaces))
+            }
+            if plan.count > shown.count { print("… \(plan.count - shown.count) more") }
+        case .csv:
+            print((["trial", "repeat"] + names).map(ResultsTable.csvField).joined(separator: ","))
+            for trial in shown { print(cells(trial).map(ResultsTable.csvField).joined(separator: ",")) }
+        case .json:
+            let trials = shown.map { trial in
+                let parameters = trial.parameters.values
+                    .map { "\(JSONText.quote($0.name)): \(ConfigRenderer.jsonValue($0.value))" }.joined(separator: ", ")
+                return "    {\"trial\": \(trial.index), \"repeat\": \(trial.repetition), \"parameters\": {\(parameters)}}"
+            }
+            print("{\n  \"count\": \(plan.count),\n  \"strategy\": \"\(plan.strategy.name)\",\n  \"trials\": [\n\(trials.joined(separator: ",\n"))\n  ]\n}")
+        }
+    }
+}
