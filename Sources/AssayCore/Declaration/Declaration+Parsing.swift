@@ -94,7 +94,11 @@ extension Declaration {
         let notify = fields["notify"].map { decodeNotify($0, path.key("notify"), reader) } ?? Notify(email: [])
 
         if let command, let commandNode = fields["command"] {
-            checkPlaceholders(in: command, config: config, parameters: parameters, path.key("command"), commandNode, reader)
+            // Names of parameters that failed validation still count as known,
+            // so one mistake is not reported twice.
+            let declared = fields["parameters"]?.mapping.map { $0.keys.compactMap(\.string) } ?? []
+            let names = declared + parameters.flatMap(\.settingNames).filter { !declared.contains($0) }
+            checkPlaceholders(in: command, config: config, names: names, path.key("command"), commandNode, reader)
         }
 
         guard let name, let command, let sweep, let trial, let resources, let notify, reader.errors.isEmpty else {

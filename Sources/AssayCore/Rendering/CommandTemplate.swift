@@ -94,9 +94,9 @@ enum TemplateError: Error {
 
 extension Declaration {
     static func checkPlaceholders(
-        in command: [String], config: ConfigFile?, parameters: [Parameter], _ path: FieldPath, _ node: Node, _ reader: NodeReader
+        in command: [String], config: ConfigFile?, names: [String], _ path: FieldPath, _ node: Node, _ reader: NodeReader
     ) {
-        var known = ["trial", "repeat", "attempt"] + parameters.flatMap(\.settingNames)
+        var known = ["trial", "repeat", "attempt"] + names
         if config != nil { known.insert("config", at: 0) }
         for (index, argument) in command.enumerated() {
             let argumentNode = node[index]
