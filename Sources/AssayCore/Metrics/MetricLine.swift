@@ -28,7 +28,7 @@ public enum MetricLine {
         }
         let object: FlatJSONObject
         do {
-            object = try FlatJSONObject(parsing: payload)
+            object = try FlatJSONObject(parsing: payload.drop(while: \.isWhitespace))
         } catch {
             switch error {
             case .syntax(let reason): return .malformed(reason: "invalid JSON: \(reason)")
@@ -66,6 +66,10 @@ public enum MetricLine {
     }
 
     private static func describe(_ value: FlatJSONObject.Value) -> String {
-        if case .number(let number) = value { "\(number)" } else { value.kindDescription }
+        guard case .number(let number) = value else { return value.kindDescription }
+        if let integer = Int(exactly: number), abs(integer) < 1 << 53 {
+            return "\(integer)"
+        }
+        return "\(number)"
     }
 }

@@ -33,19 +33,24 @@ extension ResultFile {
 
         var trimmedText: String {
             guard !quoted else { return text }
+            return Self.trimmed(text)
+        }
+
+        /// The cell's value, or `nil` for an empty cell. Quoting does not make a number text:
+        /// writers that quote every cell (Python's `QUOTE_ALL`) are common.
+        var value: ResultValue? {
+            let trimmed = Self.trimmed(text)
+            if trimmed.isEmpty { return nil }
+            if Self.isDecimal(trimmed), let number = Double(trimmed), number.isFinite {
+                return .number(number)
+            }
+            return .text(trimmedText)
+        }
+
+        private static func trimmed(_ text: String) -> String {
             let start = text.firstIndex(where: { !$0.isWhitespace }) ?? text.endIndex
             let end = text.lastIndex(where: { !$0.isWhitespace }).map(text.index(after:)) ?? start
             return String(text[start..<end])
-        }
-
-        /// The cell's value, or `nil` for an empty cell.
-        var value: ResultValue? {
-            let text = trimmedText
-            if text.isEmpty { return nil }
-            if !quoted, Self.isDecimal(text), let number = Double(text), number.isFinite {
-                return .number(number)
-            }
-            return .text(text)
         }
 
         /// `[+-]digits[.digits][e[+-]digits]`, also `.5` and `5.`: what a person or a CSV

@@ -18,8 +18,9 @@ public enum ResultFile {
     ///
     /// - CSV: the first line is the header; `line` picks the 1-based data line after it.
     ///   Quoted fields may hold commas, doubled quotes and line breaks; lines may end in
-    ///   CRLF; empty lines are skipped. A cell that reads as a decimal number becomes
-    ///   `.number`, an empty cell is left out (a missing value), any other cell is `.text`.
+    ///   CRLF; empty lines are skipped. A cell that reads as a decimal number (quoted or
+    ///   not) becomes `.number`, an empty cell is left out (a missing value), any other
+    ///   cell is `.text`.
     /// - JSON: one object; numbers become `.number`, strings `.text`, booleans the text
     ///   `"true"`/`"false"`, `null` is left out, and a nested object or array is an error.
     ///   `line` is not used.
