@@ -1,0 +1,21 @@
+import Subprocess
+
+extension TrialEngine {
+    /// Copies one output stream into its capped log until the stream ends, handing every
+    /// chunk to `inspect` as well (the stdout scanner reads past the log limit too).
+    static func copy(
+        _ stream: SubprocessOutputSequence,
+        to descriptor: Int32,
+        limit: Int,
+        inspect: (UnsafeRawBufferPointer) -> Void
+    ) async throws -> StreamReport {
+        var log = CappedLog(descriptor: descriptor, limit: limit)
+        for try await buffer in stream {
+            buffer.withUnsafeBytes { bytes in
+                log.append(bytes)
+                inspect(bytes)
+            }
+        }
+        return StreamReport(bytes: log.received, logTruncated: log.isTruncated, logError: log.writeError)
+    }
+}
