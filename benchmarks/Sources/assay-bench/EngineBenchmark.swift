@@ -1,5 +1,7 @@
 import AssayEngine
 import Foundation
+import Subprocess
+import SystemPackage
 
 /// What running a trial through `TrialEngine` costs over a bare spawn of the same program.
 enum EngineBenchmark {
@@ -12,7 +14,9 @@ enum EngineBenchmark {
     ///
     /// The two alternate in rounds of `round` trials after a warm-up, so a build or test
     /// starting on the other core slows both sides alike instead of skewing the ratio.
-    static func run(trials: Int, round: Int = 25) async throws -> (engineSeconds: Double, bareSeconds: Double) {
+    /// Also times plain swift-subprocess (own session, both output pipes drained, nothing
+    /// else), to show how the cost splits between the library and the engine's own work.
+    static func run(trials: Int, round: Int = 25) async throws -> (engineSeconds: Double, subprocessSeconds: Double, bareSeconds: Double) {
         let folder = FileManager.default.temporaryDirectory.appending(path: "assay-bench-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -34,15 +38,32 @@ enum EngineBenchmark {
         for _ in 0..<10 { try spawnAndWait("/bin/true") }
         let clock = ContinuousClock()
         var engineTime = Duration.zero
+        var subprocessTime = Duration.zero
         var bareTime = Duration.zero
         for start in stride(from: 0, to: trials, by: round) {
             let trials = start..<min(start + round, trials)
             engineTime += try await clock.measure { try await runEngine(trials) }
+            subprocessTime += try await clock.measure {
+                for _ in trials { try await runSubprocess("/bin/true") }
+            }
             bareTime += try clock.measure {
                 for _ in trials { try spawnAndWait("/bin/true") }
             }
         }
-        return (seconds(engineTime), seconds(bareTime))
+        return (seconds(engineTime), seconds(subprocessTime), seconds(bareTime))
+    }
+
+    private static func runSubprocess(_ path: String) async throws {
+        var options = PlatformOptions()
+        options.createSession = true
+        let result = try await Subprocess.run(
+            .path(FilePath(path)), platformOptions: options, input: .none, output: .sequence, error: .sequence
+        ) { execution in
+            async let out: Void = { for try await _ in execution.standardOutput {} }()
+            for try await _ in execution.standardError {}
+            try await out
+        }
+        guard result.terminationStatus.isSuccess else { throw Failure(description: "\(path): \(result.terminationStatus)") }
     }
 
     private static func spawnAndWait(_ path: String) throws {

@@ -23,8 +23,10 @@ print("""
 
 \(trials) trials of /bin/true:
   through the trial engine: \(String(format: "%.3f", engine.engineSeconds)) s (\(String(format: "%.2f", engine.engineSeconds / Double(trials) * 1e3)) ms per trial)
+  plain swift-subprocess, both pipes drained: \(String(format: "%.3f", engine.subprocessSeconds)) s (\(String(format: "%.2f", engine.subprocessSeconds / Double(trials) * 1e3)) ms per trial)
   bare posix_spawn + waitpid loop: \(String(format: "%.3f", engine.bareSeconds)) s (\(String(format: "%.2f", engine.bareSeconds / Double(trials) * 1e3)) ms per trial)
   ratio engine / bare: \(String(format: "%.2f", engineRatio))×   (goal ≤ 1.2×)
+  ratio swift-subprocess / bare: \(String(format: "%.2f", engine.subprocessSeconds / engine.bareSeconds))×, engine / swift-subprocess: \(String(format: "%.2f", engine.engineSeconds / engine.subprocessSeconds))×
 """)
 
 let report: [String: Any] = [
@@ -35,7 +37,8 @@ let report: [String: Any] = [
         "baseline_ns_per_index": plan.smallNanoseconds, "ratio": planRatio, "rss_growth_bytes": plan.rssGrowthBytes,
     ],
     "engine": [
-        "trials": trials, "engine_seconds": engine.engineSeconds, "bare_seconds": engine.bareSeconds, "ratio": engineRatio,
+        "trials": trials, "engine_seconds": engine.engineSeconds, "subprocess_seconds": engine.subprocessSeconds,
+        "bare_seconds": engine.bareSeconds, "ratio": engineRatio,
     ],
 ]
 let folder = URL(filePath: "benchmarks/out")
