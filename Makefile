@@ -31,7 +31,17 @@ build: swift-check
 build-tests: swift-check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 
+# System libraries the build links (Debian package names).
+APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 deps: swift-check
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing $$missing"; \
+	  $(SUDO) apt-get update -qq >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null \
 	  || { echo "Assay needs python3 >= 3.10 for its examples and tests (found: $$($(PYTHON) --version 2>&1))"; exit 1; }
 

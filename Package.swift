@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "assay", targets: ["assay"]),
         .library(name: "AssayCore", targets: ["AssayCore"]),
         .library(name: "AssayEngine", targets: ["AssayEngine"]),
+        .library(name: "AssayStore", targets: ["AssayStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -20,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Declaration, validation, sweep plans, result rendering. Pure: no I/O.
@@ -35,6 +37,22 @@ let package = Package(
                 "AssayCore",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
+        // libmongoc 1.x from Debian's libmongoc-dev (the Makefile installs it).
+        .systemLibrary(
+            name: "CMongoc",
+            pkgConfig: "libmongoc-1.0",
+            providers: [.apt(["libmongoc-dev", "libbson-dev"])]
+        ),
+        // The store protocol and its SQLite (embedded) and MongoDB (cluster) implementations.
+        .target(
+            name: "AssayStore",
+            dependencies: [
+                "AssayCore",
+                "CMongoc",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -68,5 +86,6 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "AssayEngineTests", dependencies: ["AssayEngine"], swiftSettings: strict),
+        .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore"], swiftSettings: strict),
     ]
 )
