@@ -1,0 +1,149 @@
+import AssayCore
+import Foundation
+import GRDB
+
+/// The lease queue: handing trials to Runners, expiring leases, and what
+/// happens to a trial when an attempt ends.
+extension SQLiteStore {
+    public func lease(experiment id: ExperimentID, runner: RunnerID, max: Int, now: Date) async throws -> [TrialLease] {
+        try Self.checkText(runner, "runner")
+        guard max > 0 else { return [] }
+        return try await write { db in
+            var experiment = try StoredExperiment.fetchOrThrow(db, id: id)
+            guard !experiment.record.status.isFinal else { return [] }
+            var leases: [TrialLease] = []
+
+            // 1. Expired leases: the attempt fails; with attempts left the trial
+            //    is pending again and goes out first, before older requeued ones.
+            var expired: [StoredTrial] = []
+            for var trial in try Self.expiredTrials(db, experiment: id, now: now) {
+                try Self.expire(&trial, of: &experiment, now: now, db)
+                if trial.status == .pending { expired.append(trial) }
+            }
+            for var trial in expired.prefix(max) {
+                leases.append(try Self.handOut(&trial, attempt: trial.attempt + 1, of: &experiment, to: runner, now: now, db))
+            }
+
+            // 2. Requeued trials, lowest index first.
+            if leases.count < max, !experiment.record.status.isFinal {
+                let requeued = try StoredTrial.fetchAll(
+                    db, sql: "SELECT * FROM trials WHERE experiment = ? AND status = 'pending' ORDER BY idx LIMIT ?",
+                    arguments: [id, max - leases.count])
+                for var trial in requeued {
+                    leases.append(try Self.handOut(&trial, attempt: trial.attempt + 1, of: &experiment, to: runner, now: now, db))
+                }
+            }
+
+            // 3. Fresh indexes from the counter; their records are created now.
+            if leases.count < max, !experiment.record.status.isFinal {
+                let fresh = experiment.nextIndex..<min(experiment.record.trialCount, experiment.nextIndex + max - leases.count)
+                for index in fresh {
+                    var trial = StoredTrial(index: index, status: .pending, attempt: 0, runner: nil, leaseDeadline: nil)
+                    try trial.insert(db, experiment: id)
+                    leases.append(try Self.handOut(&trial, attempt: 1, of: &experiment, to: runner, now: now, db))
+                }
+                experiment.nextIndex = fresh.upperBound
+            }
+
+            if !leases.isEmpty, experiment.record.status == .queued {
+                experiment.record.status = .running
+                experiment.record.startedAt = now
+            }
+            try experiment.save(db)
+            return leases
+        }
+    }
+
+    public func expireLeases(now: Date) async throws -> Int {
+        try await write { db in
+            let overdue = try Row.fetchAll(
+                db, sql: "SELECT experiment, idx FROM trials WHERE status = 'running' AND leaseDeadline <= ? ORDER BY experiment",
+                arguments: [now.timeIntervalSince1970])
+            var experiments: [ExperimentID: StoredExperiment] = [:]
+            for row in overdue {
+                let id: ExperimentID = try row.decode(forColumn: "experiment")
+                guard var trial = try StoredTrial.fetch(db, experiment: id, index: try row.decode(forColumn: "idx")) else { continue }
+                var experiment = try experiments[id] ?? StoredExperiment.fetchOrThrow(db, id: id)
+                try Self.expire(&trial, of: &experiment, now: now, db)
+                experiments[id] = experiment
+            }
+            for experiment in experiments.values { try experiment.save(db) }
+            return overdue.count
+        }
+    }
+
+    // MARK: Steps
+
+    private static func expiredTrials(_ db: Database, experiment: ExperimentID, now: Date) throws -> [StoredTrial] {
+        try StoredTrial.fetchAll(
+            db, sql: """
+                SELECT * FROM trials WHERE experiment = ? AND status = 'running' AND leaseDeadline <= ?
+                ORDER BY leaseDeadline, idx
+                """,
+            arguments: [experiment, now.timeIntervalSince1970])
+    }
+
+    /// Ends the running attempt of a trial whose lease ran out: it failed, "lease expired".
+    private static func expire(_ trial: inout StoredTrial, of experiment: inout StoredExperiment, now: Date, _ db: Database) throws {
+        try endAttempt(
+            of: trial, experiment: experiment.id, status: .failed, exitCode: nil, reason: "lease expired", seconds: nil, now: now, db)
+        try settle(&trial, after: .failed, of: &experiment, now: now, db)
+    }
+
+    /// Gives `trial` to `runner` as `attempt`: running, with a new attempt record and a deadline.
+    private static func handOut(
+        _ trial: inout StoredTrial, attempt: Int, of experiment: inout StoredExperiment, to runner: RunnerID, now: Date,
+        _ db: Database
+    ) throws -> TrialLease {
+        let deadline = experiment.deadline(now: now)
+        experiment.move(from: .pending, to: .running)
+        trial.status = .running
+        trial.attempt = attempt
+        trial.runner = runner
+        trial.leaseDeadline = deadline
+        try trial.save(db, experiment: experiment.id)
+        try db.cachedStatement(
+            sql: "INSERT INTO attempts (experiment, trial, attempt, runner, status, leasedAt) VALUES (?, ?, ?, ?, 'running', ?)"
+        ).execute(arguments: [experiment.id, trial.index, attempt, runner, now.timeIntervalSince1970])
+        return TrialLease(index: trial.index, attempt: attempt, deadline: deadline)
+    }
+
+    /// Records how the trial's current attempt ended.
+    static func endAttempt(
+        of trial: StoredTrial, experiment: ExperimentID, status: TrialStatus, exitCode: Int32?, reason: String?, seconds: Double?,
+        now: Date, _ db: Database
+    ) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE attempts SET status = ?, exitCode = ?, reason = ?, finishedAt = ?, seconds = ?
+                WHERE experiment = ? AND trial = ? AND attempt = ?
+                """
+        ).execute(arguments: [
+            status.rawValue, exitCode, reason, now.timeIntervalSince1970, seconds, experiment, trial.index, trial.attempt,
+        ])
+    }
+
+    /// Where a running trial goes once its attempt ended with `outcome`: requeued
+    /// (pending, nobody's, keeping its attempt number until leased again) while
+    /// attempts remain after a failure or timeout, final otherwise (keeping the
+    /// runner of its last attempt); in a canceled or failed experiment it counts
+    /// as canceled. Completes the experiment when this was its last trial.
+    static func settle(
+        _ trial: inout StoredTrial, after outcome: TrialStatus, of experiment: inout StoredExperiment, now: Date, _ db: Database
+    ) throws {
+        let next: TrialStatus =
+            if experiment.record.status.isFinal {
+                .canceled
+            } else if (outcome == .failed || outcome == .timedOut) && trial.attempt < experiment.record.maxAttempts {
+                .pending
+            } else {
+                outcome
+            }
+        experiment.move(from: .running, to: next)
+        trial.status = next
+        if next == .pending { trial.runner = nil }
+        trial.leaseDeadline = nil
+        try trial.save(db, experiment: experiment.id)
+        experiment.completeIfDone(now: now)
+    }
+}
