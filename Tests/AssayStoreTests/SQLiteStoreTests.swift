@@ -166,6 +166,31 @@ struct SQLiteStoreTests {
         #expect(ended.finishedAt == later.addingTimeInterval(30))
     }
 
+    @Test func deletingAnExperimentLeavesNoRowBehind() async throws {
+        let place = try Place()
+        defer { place.remove() }
+        let store = try place.open()
+        let kept = try await store.createExperiment(place.newExperiment(owner: "u", trials: 1), now: t0)
+        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 2, attempts: 2), now: t0)
+        _ = try await store.lease(experiment: experiment.id, runner: "r", max: 2, now: t0)
+        _ = try await store.applyEvents(
+            EventBatch(experiment: experiment.id, runner: "r", seq: 1, events: [
+                .metrics(trial: 0, attempt: 1, steps: [1], values: ["loss": [1]]),
+                .log(trial: 0, attempt: 1, stream: .stdout, lines: ["x"]),
+                .finished(trial: 1, attempt: 1, status: .failed, exitCode: 1, seconds: 1, final: Metrics([("loss", .number(2))]), reason: "exit code 1"),
+            ]), now: t0)
+        _ = try await store.createCredential(
+            Credential(id: "", kind: .runner, owner: "u", experiment: experiment.id, name: "runner", secretHash: "s", createdAt: t0))
+
+        #expect(try await store.deleteExperiment(id: experiment.id, owner: "someone else") == false)
+        #expect(try await store.deleteExperiment(id: experiment.id, owner: "u"))
+        for table in ["trials", "attempts", "trial_metrics", "metric_buckets", "log_lines", "applied_batches", "credentials"] {
+            #expect(try await place.count(table, in: store) == 0, "\(table)")
+        }
+        #expect(try await place.count("experiment_states", in: store) == 1)
+        #expect(try await store.experiment(id: kept.id, owner: "u") != nil)
+    }
+
     @Test func artifactsAreFilesNamedByTheirHashStoredOnce() async throws {
         let place = try Place()
         defer { place.remove() }

@@ -57,12 +57,12 @@ extension SQLiteStore {
     public func expireLeases(now: Date) async throws -> Int {
         try await write { db in
             let overdue = try Row.fetchAll(
-                db, sql: "SELECT experiment, idx FROM trials WHERE status = 'running' AND leaseDeadline <= ? ORDER BY experiment",
+                db, sql: "SELECT * FROM trials WHERE status = 'running' AND leaseDeadline <= ? ORDER BY experiment, leaseDeadline, idx",
                 arguments: [now.timeIntervalSince1970])
             var experiments: [ExperimentID: StoredExperiment] = [:]
             for row in overdue {
                 let id: ExperimentID = try row.decode(forColumn: "experiment")
-                guard var trial = try StoredTrial.fetch(db, experiment: id, index: try row.decode(forColumn: "idx")) else { continue }
+                var trial = try StoredTrial(row: row)
                 var experiment = try experiments[id] ?? StoredExperiment.fetchOrThrow(db, id: id)
                 try Self.expire(&trial, of: &experiment, now: now, db)
                 experiments[id] = experiment
