@@ -12,20 +12,20 @@ struct SQLiteStoreTests {
         let place = try Place()
         defer { place.remove() }
         var store = try place.open()
-        let user = try await store.createUser(username: "ada", passwordHash: "h", isAdmin: true, now: t0)
-        let experiment = try await store.createExperiment(place.newExperiment(owner: user.id, trials: 3), now: t0)
-        let leases = try await store.lease(experiment: experiment.id, runner: "r1", max: 1, now: t0)
+        let user = try await store.createUser(username: "ada", passwordHash: "h", isAdmin: true, now: start)
+        let experiment = try await store.createExperiment(place.newExperiment(owner: user.id, trials: 3), now: start)
+        let leases = try await store.lease(experiment: experiment.id, runner: "r1", max: 1, now: start)
         _ = try await store.applyEvents(
             EventBatch(experiment: experiment.id, runner: "r1", seq: 1, events: [
                 .log(trial: 0, attempt: 1, stream: .stdout, lines: ["hello"]),
                 .finished(trial: 0, attempt: 1, status: .succeeded, exitCode: 0, seconds: 1.5, final: Metrics([("acc", .number(0.9))]), reason: nil),
-            ]), now: t0)
+            ]), now: start)
 
         store = try place.open()
         #expect(try await store.user(named: "ada") == user)
         let reopened = try #require(try await store.experiment(id: experiment.id, owner: user.id))
         #expect(reopened.counts == TrialCounts(pending: 2, succeeded: 1))
-        #expect(reopened.createdAt == t0)
+        #expect(reopened.createdAt == start)
         let trial = try #require(try await store.trial(experiment: experiment.id, index: leases[0].index, owner: user.id))
         #expect(trial.final["acc"] == .number(0.9))
         #expect(trial.attempts.map(\.status) == [.succeeded])
@@ -73,12 +73,12 @@ struct SQLiteStoreTests {
         let place = try Place()
         defer { place.remove() }
         let store = try place.open()
-        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 1_000_000), now: t0)
+        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 1_000_000), now: start)
         #expect(experiment.counts == TrialCounts(pending: 1_000_000))
         #expect(try await place.count("trials", in: store) == 0)
         #expect(try await place.count("experiments", in: store) == 1)
 
-        let leases = try await store.lease(experiment: experiment.id, runner: "r", max: 3, now: t0)
+        let leases = try await store.lease(experiment: experiment.id, runner: "r", max: 3, now: start)
         #expect(leases.map(\.index) == [0, 1, 2])
         #expect(try await place.count("trials", in: store) == 3)
         let next = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT nextIndex FROM experiment_states") }
@@ -89,13 +89,13 @@ struct SQLiteStoreTests {
         let place = try Place()
         defer { place.remove() }
         let store = try place.open()
-        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 300), now: t0)
+        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 300), now: start)
         let handedOut = try await withThrowingTaskGroup(of: [Int].self) { group in
             for runner in 0..<8 {
                 group.addTask {
                     var mine: [Int] = []
                     while true {
-                        let leases = try await store.lease(experiment: experiment.id, runner: "r\(runner)", max: 3, now: t0)
+                        let leases = try await store.lease(experiment: experiment.id, runner: "r\(runner)", max: 3, now: start)
                         if leases.isEmpty { return mine }
                         mine += leases.map(\.index)
                     }
@@ -113,15 +113,15 @@ struct SQLiteStoreTests {
         let place = try Place()
         defer { place.remove() }
         let store = try place.open()
-        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 1), now: t0)
-        _ = try await store.lease(experiment: experiment.id, runner: "r", max: 1, now: t0)
+        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 1), now: start)
+        _ = try await store.lease(experiment: experiment.id, runner: "r", max: 1, now: start)
         let batch = EventBatch(experiment: experiment.id, runner: "r", seq: 7, events: [
             .metrics(trial: 0, attempt: 1, steps: [1, 2], values: ["loss": [0.5, 0.4]]),
             .metrics(trial: 0, attempt: 1, steps: [3], values: ["acc": [0.9]]),
             .log(trial: 0, attempt: 1, stream: .stderr, lines: ["warn"]),
         ])
-        let first = try await store.applyEvents(batch, now: t0)
-        let second = try await store.applyEvents(batch, now: t0.addingTimeInterval(1))
+        let first = try await store.applyEvents(batch, now: start)
+        let second = try await store.applyEvents(batch, now: start.addingTimeInterval(1))
         #expect(!first.duplicate)
         #expect(second.duplicate)
         #expect(second.experimentStatus == .running)
@@ -137,12 +137,12 @@ struct SQLiteStoreTests {
         let place = try Place()
         defer { place.remove() }
         let store = try place.open()
-        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 1, attempts: 2), now: t0)
-        let first = try await store.lease(experiment: experiment.id, runner: "a", max: 1, now: t0)
-        #expect(first == [TrialLease(index: 0, attempt: 1, deadline: t0.addingTimeInterval(30))])
-        #expect(try await store.lease(experiment: experiment.id, runner: "b", max: 1, now: t0.addingTimeInterval(29)).isEmpty)
+        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 1, attempts: 2), now: start)
+        let first = try await store.lease(experiment: experiment.id, runner: "a", max: 1, now: start)
+        #expect(first == [TrialLease(index: 0, attempt: 1, deadline: start.addingTimeInterval(30))])
+        #expect(try await store.lease(experiment: experiment.id, runner: "b", max: 1, now: start.addingTimeInterval(29)).isEmpty)
 
-        let later = t0.addingTimeInterval(30)
+        let later = start.addingTimeInterval(30)
         let second = try await store.lease(experiment: experiment.id, runner: "b", max: 1, now: later)
         #expect(second == [TrialLease(index: 0, attempt: 2, deadline: later.addingTimeInterval(30))])
         let trial = try #require(try await store.trial(experiment: experiment.id, index: 0, owner: nil))
@@ -170,17 +170,17 @@ struct SQLiteStoreTests {
         let place = try Place()
         defer { place.remove() }
         let store = try place.open()
-        let kept = try await store.createExperiment(place.newExperiment(owner: "u", trials: 1), now: t0)
-        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 2, attempts: 2), now: t0)
-        _ = try await store.lease(experiment: experiment.id, runner: "r", max: 2, now: t0)
+        let kept = try await store.createExperiment(place.newExperiment(owner: "u", trials: 1), now: start)
+        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 2, attempts: 2), now: start)
+        _ = try await store.lease(experiment: experiment.id, runner: "r", max: 2, now: start)
         _ = try await store.applyEvents(
             EventBatch(experiment: experiment.id, runner: "r", seq: 1, events: [
                 .metrics(trial: 0, attempt: 1, steps: [1], values: ["loss": [1]]),
                 .log(trial: 0, attempt: 1, stream: .stdout, lines: ["x"]),
                 .finished(trial: 1, attempt: 1, status: .failed, exitCode: 1, seconds: 1, final: Metrics([("loss", .number(2))]), reason: "exit code 1"),
-            ]), now: t0)
+            ]), now: start)
         _ = try await store.createCredential(
-            Credential(id: "", kind: .runner, owner: "u", experiment: experiment.id, name: "runner", secretHash: "s", createdAt: t0))
+            Credential(id: "", kind: .runner, owner: "u", experiment: experiment.id, name: "runner", secretHash: "s", createdAt: start))
 
         #expect(try await store.deleteExperiment(id: experiment.id, owner: "someone else") == false)
         #expect(try await store.deleteExperiment(id: experiment.id, owner: "u"))
@@ -200,16 +200,16 @@ struct SQLiteStoreTests {
         try Data(bytes).write(to: upload)
         let sha = String(repeating: "ab", count: 32)
 
-        let (artifact, deduplicated) = try await store.storeArtifact(owner: "u1", sha256: sha, size: bytes.count, contentsOf: upload, now: t0)
+        let (artifact, deduplicated) = try await store.storeArtifact(owner: "u1", sha256: sha, size: bytes.count, contentsOf: upload, now: start)
         #expect(!deduplicated)
         let file = place.database + ".artifacts/" + sha
         #expect(FileManager.default.contents(atPath: file) == Data(bytes))
         #expect(try FileManager.default.contentsOfDirectory(atPath: place.database + ".artifacts") == [sha])
 
-        let again = try await store.storeArtifact(owner: "u1", sha256: sha, size: bytes.count, contentsOf: upload, now: t0)
+        let again = try await store.storeArtifact(owner: "u1", sha256: sha, size: bytes.count, contentsOf: upload, now: start)
         #expect(again.artifact == artifact)
         #expect(again.deduplicated)
-        let theirs = try await store.storeArtifact(owner: "u2", sha256: sha, size: bytes.count, contentsOf: upload, now: t0)
+        let theirs = try await store.storeArtifact(owner: "u2", sha256: sha, size: bytes.count, contentsOf: upload, now: start)
         #expect(!theirs.deduplicated)
         #expect(theirs.artifact.id != artifact.id)
         #expect(try FileManager.default.contentsOfDirectory(atPath: place.database + ".artifacts") == [sha])
@@ -231,11 +231,11 @@ struct SQLiteStoreTests {
         try Data("zip".utf8).write(to: upload)
         for sha in ["../../etc/passwd", String(repeating: "A", count: 64), String(repeating: "a", count: 63)] {
             await #expect(throws: StoreError.invalid("sha256 must be 64 lowercase hex digits")) {
-                try await store.storeArtifact(owner: "u", sha256: sha, size: 3, contentsOf: upload, now: t0)
+                try await store.storeArtifact(owner: "u", sha256: sha, size: 3, contentsOf: upload, now: start)
             }
         }
         await #expect(throws: StoreError.invalid("artifact file holds 3 bytes, not the announced 4")) {
-            try await store.storeArtifact(owner: "u", sha256: String(repeating: "0", count: 64), size: 4, contentsOf: upload, now: t0)
+            try await store.storeArtifact(owner: "u", sha256: String(repeating: "0", count: 64), size: 4, contentsOf: upload, now: start)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: place.database + ".artifacts").isEmpty)
         #expect(try await place.count("artifacts", in: store) == 0)
@@ -245,13 +245,13 @@ struct SQLiteStoreTests {
         let place = try Place()
         defer { place.remove() }
         let store = try place.open()
-        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 1), now: t0)
-        _ = try await store.lease(experiment: experiment.id, runner: "r", max: 1, now: t0)
+        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 1), now: start)
+        _ = try await store.lease(experiment: experiment.id, runner: "r", max: 1, now: start)
         for seq in 0..<3 {
             let lines = (0..<600).map { "line \(seq * 600 + $0)\0end" }
             _ = try await store.applyEvents(
                 EventBatch(experiment: experiment.id, runner: "r", seq: seq, events: [.log(trial: 0, attempt: 1, stream: .stdout, lines: lines)]),
-                now: t0)
+                now: start)
         }
         let logs = try await store.logs(experiment: experiment.id, trial: 0, owner: nil, limit: 5_000)
         #expect(logs.count == SQLiteStore.logTail)
@@ -265,15 +265,15 @@ struct SQLiteStoreTests {
         defer { place.remove() }
         let store = try place.open()
         let hostile = "a'b\"; DROP TABLE trials; --$x.y\0z"
-        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 4), now: t0)
-        _ = try await store.lease(experiment: experiment.id, runner: "r", max: 4, now: t0)
+        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 4), now: start)
+        _ = try await store.lease(experiment: experiment.id, runner: "r", max: 4, now: start)
         let values: [ResultValue?] = [.number(0.2), nil, .number(0.7), .text("n/a")]
         let events = values.enumerated().map { index, value in
             RunnerEvent.finished(
                 trial: index, attempt: 1, status: .succeeded, exitCode: 0, seconds: 1,
                 final: Metrics(value.map { [(hostile, $0)] } ?? []), reason: nil)
         }
-        _ = try await store.applyEvents(EventBatch(experiment: experiment.id, runner: "r", seq: 1, events: events), now: t0)
+        _ = try await store.applyEvents(EventBatch(experiment: experiment.id, runner: "r", seq: 1, events: events), now: start)
         let descending = try await store.trials(experiment: experiment.id, owner: nil, query: TrialQuery(order: .metric(hostile, descending: true)))
         #expect(descending.map(\.index) == [2, 0, 1, 3])
         let ascending = try await store.trials(experiment: experiment.id, owner: nil, query: TrialQuery(order: .metric(hostile, descending: false)))
@@ -288,7 +288,7 @@ struct SQLiteStoreTests {
         for (offset, name) in ["100% done", "a_b", "aXb", "Größe", "plain"].enumerated() {
             var new = place.newExperiment(owner: "u", trials: 1)
             new.name = name
-            _ = try await store.createExperiment(new, now: t0.addingTimeInterval(Double(offset)))
+            _ = try await store.createExperiment(new, now: start.addingTimeInterval(Double(offset)))
         }
         func names(_ text: String) async throws -> [String] {
             try await store.experiments(owner: "u", filter: ExperimentFilter(text: text), page: PageRequest()).items.map(\.name)
@@ -306,11 +306,11 @@ struct SQLiteStoreTests {
         var new = place.newExperiment(owner: "u", trials: 1)
         new.name = "before\0after"
         await #expect(throws: StoreError.invalid("name contains a NUL byte")) {
-            try await store.createExperiment(new, now: t0)
+            try await store.createExperiment(new, now: start)
         }
         await #expect(throws: StoreError.conflict("username \"ada\" is taken")) {
-            _ = try await store.createUser(username: "ada", passwordHash: "x", isAdmin: false, now: t0)
-            _ = try await store.createUser(username: "ada", passwordHash: "y", isAdmin: false, now: t0)
+            _ = try await store.createUser(username: "ada", passwordHash: "x", isAdmin: false, now: start)
+            _ = try await store.createUser(username: "ada", passwordHash: "y", isAdmin: false, now: start)
         }
     }
 
@@ -324,8 +324,8 @@ struct SQLiteStoreTests {
     }
 }
 
-/// 2026-09-21: a fixed clock for tests.
-private let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+/// 2026-09-21: a fixed clock for these tests.
+private let start = Date(timeIntervalSince1970: 1_790_000_000)
 
 /// A temporary folder holding one test's database.
 private struct Place {

@@ -19,10 +19,12 @@ extension SQLiteStore {
         }
     }
 
+    /// Every recorded send counts in `attempts`, the one that succeeded too.
     public func recordNotification(experiment id: ExperimentID, outcome: NotificationOutcome, now: Date) async throws {
         if case .failed(let error) = outcome { try Self.checkText(error, "notification error") }
         try await write { db in
             var experiment = try StoredExperiment.fetchOrThrow(db, id: id)
+            experiment.record.notification.attempts += 1
             switch outcome {
             case .sent:
                 experiment.record.notification.state = .sent
@@ -30,7 +32,6 @@ extension SQLiteStore {
             case .failed(let error):
                 experiment.record.notification.state = .failed
                 experiment.record.notification.lastError = error
-                experiment.record.notification.attempts += 1
             }
             try experiment.save(db)
         }

@@ -26,7 +26,7 @@ extension SQLiteStore {
         sql += " ORDER BY \(ordering) LIMIT ? OFFSET ?"
         arguments += [max(0, query.limit), max(0, query.offset)]
         return try await read { [sql, arguments] db in
-            try Self.requireExperiment(db, id: id, owner: owner)
+            guard try Self.isVisible(db, experiment: id, owner: owner) else { return [] }
             return try Self.trialRecords(db, experiment: id, trials: StoredTrial.fetchAll(db, sql: sql, arguments: arguments))
         }
     }
@@ -49,7 +49,7 @@ extension SQLiteStore {
         var after = -1
         while true {
             let page = try await read { [after] db in
-                try Self.requireExperiment(db, id: id, owner: owner)
+                guard try Self.isVisible(db, experiment: id, owner: owner) else { return [TrialRecord]() }
                 let trials = try StoredTrial.fetchAll(
                     db, sql: "SELECT * FROM trials WHERE experiment = ? AND idx > ? ORDER BY idx LIMIT ?",
                     arguments: [id, after, Self.trialPageSize])
@@ -63,7 +63,7 @@ extension SQLiteStore {
 
     public func metricSeries(experiment id: ExperimentID, trial: Int, owner: UserID?) async throws -> [MetricSeries] {
         try await read { db in
-            try Self.requireExperiment(db, id: id, owner: owner)
+            guard try Self.isVisible(db, experiment: id, owner: owner) else { return [] }
             var series: [MetricSeries] = []
             var current: (attempt: Int, columns: MetricColumns)?
             let rows = try Row.fetchCursor(
@@ -88,7 +88,7 @@ extension SQLiteStore {
 
     public func logs(experiment id: ExperimentID, trial: Int, owner: UserID?, limit: Int) async throws -> [LogLine] {
         try await read { db in
-            try Self.requireExperiment(db, id: id, owner: owner)
+            guard try Self.isVisible(db, experiment: id, owner: owner) else { return [] }
             let rows = try Row.fetchAll(
                 db, sql: "SELECT attempt, stream, text FROM log_lines WHERE experiment = ? AND trial = ? ORDER BY id DESC LIMIT ?",
                 arguments: [id, trial, max(0, limit)])
@@ -100,12 +100,11 @@ extension SQLiteStore {
         }
     }
 
-    /// Another owner's experiment is as absent as a missing one.
-    private static func requireExperiment(_ db: Database, id: ExperimentID, owner: UserID?) throws {
-        guard try Bool.fetchOne(
+    /// Whether the experiment exists for `owner` (nil: for the system). Another
+    /// owner's experiment reads like a missing one: no trials, no points, no lines.
+    private static func isVisible(_ db: Database, experiment id: ExperimentID, owner: UserID?) throws -> Bool {
+        try Bool.fetchOne(
             db, sql: "SELECT EXISTS (SELECT 1 FROM experiments WHERE id = ? AND (?2 IS NULL OR owner = ?2))", arguments: [id, owner]
-        ) == true else {
-            throw StoreError.notFound("experiment \(id)")
-        }
+        ) == true
     }
 }
