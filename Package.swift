@@ -86,6 +86,6 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "AssayEngineTests", dependencies: ["AssayEngine"], swiftSettings: strict),
-        .testTarget(name: "AssayStoreTests", dependencies: ["AssayStore"], swiftSettings: strict),
+        .testTarget(name: "AssayStoreTests", dependencies: ["AssayCore", "AssayStore"], swiftSettings: strict),
     ]
 )
