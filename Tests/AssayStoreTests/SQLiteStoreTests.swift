@@ -85,6 +85,17 @@ struct SQLiteStoreTests {
         #expect(next == 3)
     }
 
+    @Test func anyMaxIsCappedByTheTrialsLeft() async throws {
+        let place = try Place()
+        defer { place.remove() }
+        let store = try place.open()
+        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 5), now: start)
+        #expect(try await store.lease(experiment: experiment.id, runner: "r", max: 2, now: start).count == 2)
+        #expect(try await store.lease(experiment: experiment.id, runner: "r", max: .max, now: start).map(\.index) == [2, 3, 4])
+        #expect(try await store.lease(experiment: experiment.id, runner: "r", max: .max, now: start).isEmpty)
+        #expect(try await store.lease(experiment: experiment.id, runner: "r", max: -1, now: start).isEmpty)
+    }
+
     @Test func eightRunnersLeasingAtOnceNeverShareATrial() async throws {
         let place = try Place()
         defer { place.remove() }

@@ -36,7 +36,8 @@ extension SQLiteStore {
 
             // 3. Fresh indexes from the counter; their records are created now.
             if leases.count < max, !experiment.record.status.isFinal {
-                let fresh = experiment.nextIndex..<min(experiment.record.trialCount, experiment.nextIndex + max - leases.count)
+                let count = Swift.min(experiment.record.trialCount - experiment.nextIndex, max - leases.count)
+                let fresh = experiment.nextIndex..<experiment.nextIndex + count
                 for index in fresh {
                     var trial = StoredTrial(index: index, status: .pending, attempt: 0, runner: nil, leaseDeadline: nil)
                     try trial.insert(db, experiment: id)

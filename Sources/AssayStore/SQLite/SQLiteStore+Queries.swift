@@ -26,16 +26,15 @@ extension SQLiteStore {
         sql += " ORDER BY \(ordering) LIMIT ? OFFSET ?"
         arguments += [max(0, query.limit), max(0, query.offset)]
         return try await read { [sql, arguments] db in
-            guard try Self.isVisible(db, experiment: id, owner: owner) else { return [] }
+            try Self.requireVisible(db, experiment: id, owner: owner)
             return try Self.trialRecords(db, experiment: id, trials: StoredTrial.fetchAll(db, sql: sql, arguments: arguments))
         }
     }
 
     public func trial(experiment id: ExperimentID, index: Int, owner: UserID?) async throws -> TrialRecord? {
         try await read { db in
-            guard try StoredExperiment.fetch(db, id: id, owner: owner) != nil,
-                let trial = try StoredTrial.fetch(db, experiment: id, index: index)
-            else { return nil }
+            try Self.requireVisible(db, experiment: id, owner: owner)
+            guard let trial = try StoredTrial.fetch(db, experiment: id, index: index) else { return nil }
             return try Self.trialRecords(db, experiment: id, trials: [trial]).first
         }
     }
@@ -49,7 +48,7 @@ extension SQLiteStore {
         var after = -1
         while true {
             let page = try await read { [after] db in
-                guard try Self.isVisible(db, experiment: id, owner: owner) else { return [TrialRecord]() }
+                try Self.requireVisible(db, experiment: id, owner: owner)
                 let trials = try StoredTrial.fetchAll(
                     db, sql: "SELECT * FROM trials WHERE experiment = ? AND idx > ? ORDER BY idx LIMIT ?",
                     arguments: [id, after, Self.trialPageSize])
@@ -63,7 +62,7 @@ extension SQLiteStore {
 
     public func metricSeries(experiment id: ExperimentID, trial: Int, owner: UserID?) async throws -> [MetricSeries] {
         try await read { db in
-            guard try Self.isVisible(db, experiment: id, owner: owner) else { return [] }
+            try Self.requireVisible(db, experiment: id, owner: owner)
             var series: [MetricSeries] = []
             var current: (attempt: Int, columns: MetricColumns)?
             let rows = try Row.fetchCursor(
@@ -88,7 +87,7 @@ extension SQLiteStore {
 
     public func logs(experiment id: ExperimentID, trial: Int, owner: UserID?, limit: Int) async throws -> [LogLine] {
         try await read { db in
-            guard try Self.isVisible(db, experiment: id, owner: owner) else { return [] }
+            try Self.requireVisible(db, experiment: id, owner: owner)
             let rows = try Row.fetchAll(
                 db, sql: "SELECT attempt, stream, text FROM log_lines WHERE experiment = ? AND trial = ? ORDER BY id DESC LIMIT ?",
                 arguments: [id, trial, max(0, limit)])
@@ -100,11 +99,13 @@ extension SQLiteStore {
         }
     }
 
-    /// Whether the experiment exists for `owner` (nil: for the system). Another
-    /// owner's experiment reads like a missing one: no trials, no points, no lines.
-    private static func isVisible(_ db: Database, experiment id: ExperimentID, owner: UserID?) throws -> Bool {
-        try Bool.fetchOne(
+    /// Every query on an experiment the caller cannot see (missing, or another
+    /// owner's) throws ``StoreError/notFound``, which the server answers with 404.
+    private static func requireVisible(_ db: Database, experiment id: ExperimentID, owner: UserID?) throws {
+        guard try Bool.fetchOne(
             db, sql: "SELECT EXISTS (SELECT 1 FROM experiments WHERE id = ? AND (?2 IS NULL OR owner = ?2))", arguments: [id, owner]
-        ) == true
+        ) == true else {
+            throw StoreError.notFound("experiment \(id)")
+        }
     }
 }
