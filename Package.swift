@@ -86,6 +86,10 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "AssayEngineTests", dependencies: ["AssayEngine"], swiftSettings: strict),
-        .testTarget(name: "AssayStoreTests", dependencies: ["AssayCore", "AssayStore"], swiftSettings: strict),
+        .testTarget(
+            name: "AssayStoreTests",
+            dependencies: ["AssayCore", "AssayStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
     ]
 )
