@@ -6,7 +6,7 @@ import Testing
 /// The stores the conformance suite runs against: every conformance test is
 /// parameterised over these, so both implementations pass the same checks.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite
+    case sqlite, mongo
 
     var testDescription: String { rawValue }
 
@@ -17,6 +17,9 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let folder = FileManager.default.temporaryDirectory.appending(path: "assay-store-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             return try SQLiteStore(path: folder.appending(path: "assay.db").path)
+        case .mongo:
+            let server = try await MongoTestServer.shared()
+            return try await MongoStore(uri: server.uri, database: "t\(UUID().uuidString.prefix(8).lowercased())")
         }
     }
 }
