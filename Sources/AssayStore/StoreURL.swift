@@ -17,7 +17,7 @@ public enum StoreURL: Sendable, Hashable, CustomStringConvertible {
                 throw .invalid("store URL \(text): use sqlite:relative/path.db or sqlite:///absolute/path.db")
             }
             guard !path.isEmpty, !path.hasSuffix("/") else { throw .invalid("store URL \(text): names no database file") }
-            let url = path.hasPrefix("/") ? URL(filePath: path) : URL(filePath: path, relativeTo: directory)
+            let url = path.hasPrefix("/") ? URL(filePath: path) : directory.appending(path: path)
             return .sqlite(path: url.standardizedFileURL.path)
         }
         if text.hasPrefix("mongodb://") || text.hasPrefix("mongodb+srv://") {

@@ -30,3 +30,21 @@ struct StoreURLTests {
         }
     }
 }
+
+@Suite("Opening a store from its URL")
+struct StoreOpeningTests {
+    @Test func sqliteURLOpensAnSQLiteStore() async throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "assay-open-\(UUID().uuidString)")
+        let store = try await StoreURL.parse("sqlite:data/assay.db", relativeTo: folder).open()
+        #expect(store is SQLiteStore)
+        try await store.ping()
+        #expect(FileManager.default.fileExists(atPath: folder.appending(path: "data/assay.db").path))
+    }
+
+    @Test func mongoURLOpensAMongoStore() async throws {
+        let server = try await MongoTestServer.shared()
+        let store = try await StoreURL.parse(server.uri.replacingOccurrences(of: "/?", with: "/opened?")).open()
+        #expect(store is MongoStore)
+        try await store.ping()
+    }
+}
