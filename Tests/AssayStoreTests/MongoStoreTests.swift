@@ -169,6 +169,75 @@ struct MongoStoreTests {
         }
     }
 
+    /// A leaser that died after inserting trial records but before moving `nextIndex`: the
+    /// next leaser moves it on its behalf, and the reaper counts and expires such records.
+    @Test func aLeaserThatDiedBetweenItsWritesLosesNoTrial() async throws {
+        let store = try await freshStore()
+        let (user, experiment) = try await seed(store, trials: 6, maxAttempts: 2, lease: .seconds(10))
+        let id = experiment.id
+        // The dead leaser's records: indexes 0 and 1, counter untouched.
+        try await store.run { connection in
+            let dead = (0..<2).map { StoredTrial(experiment: id, index: $0, runner: "dead", now: t0, deadline: t0.addingTimeInterval(10)) }
+            try connection.insertMany(Collections.trials, dead.map(\.document), ordered: true)
+        }
+        let leases = try await store.lease(experiment: id, runner: "r1", max: 2, now: t0.addingTimeInterval(1))
+        #expect(leases.map(\.index) == [2, 3])
+        var record = try #require(try await store.experiment(id: id, owner: user.id))
+        #expect(record.counts == TrialCounts(pending: 2, running: 4))
+
+        // Two more dead records past the counter; their leases run out.
+        try await store.run { connection in
+            let dead = (4..<6).map { StoredTrial(experiment: id, index: $0, runner: "dead", now: t0, deadline: t0.addingTimeInterval(10)) }
+            try connection.insertMany(Collections.trials, dead.map(\.document), ordered: true)
+        }
+        #expect(try await store.expireLeases(now: t0.addingTimeInterval(12)) == 6)
+        record = try #require(try await store.experiment(id: id, owner: user.id))
+        #expect(record.counts == TrialCounts(pending: 6))
+        let trials = try await store.trials(experiment: id, owner: user.id, query: TrialQuery())
+        #expect(trials.map(\.status) == Array(repeating: .pending, count: 6))
+        #expect(try await store.lease(experiment: id, runner: "r2", max: 10, now: t0.addingTimeInterval(13)).map(\.attempt) == Array(repeating: 2, count: 6))
+    }
+
+    /// One batch ending hundreds of trials settles all their counts in one update.
+    @Test func aLargeBatchSettlesEveryCount() async throws {
+        let store = try await freshStore()
+        let (user, experiment) = try await seed(store, trials: 300)
+        let leases = try await store.lease(experiment: experiment.id, runner: "r1", max: 300, now: t0)
+        #expect(leases.count == 300)
+        let outcome = try await store.applyEvents(EventBatch(experiment: experiment.id, runner: "r1", seq: 1, events: leases.map {
+            .finished(trial: $0.index, attempt: 1, status: $0.index.isMultiple(of: 3) ? .failed : .succeeded, exitCode: 0, seconds: 1,
+                      final: Metrics([("i", .number(Double($0.index)))]), reason: nil)
+        }), now: t0.addingTimeInterval(1))
+        #expect(outcome.experimentStatus == .completed)
+        let record = try #require(try await store.experiment(id: experiment.id, owner: user.id))
+        #expect(record.counts == TrialCounts(succeeded: 200, failed: 100))
+    }
+
+    /// The journal of applied count changes is pruned once it is long, keeping recent tokens.
+    @Test func theCountJournalIsPrunedToItsHorizon() async throws {
+        let store = try await freshStore()
+        let (user, experiment) = try await seed(store, trials: 1)
+        let leases = try await store.lease(experiment: experiment.id, runner: "r1", max: 1, now: t0)
+        let id = experiment.id
+        let old = t0.addingTimeInterval(-MongoStore.journalHorizon - 1)
+        try await store.run { connection in
+            for start in stride(from: 0, to: MongoStore.journalLimit, by: 40) {
+                let stale = BSON.Document((start..<start + 40).map { ("journal.old\($0)", StoredValue.time(old)) })
+                try connection.update(Collections.experiments, filter: ["_id": .string(id)], update: [
+                    "$set": .document(stale), "$inc": ["journalSize": 40],
+                ])
+            }
+        }
+        _ = try await store.applyEvents(EventBatch(experiment: id, runner: "r1", seq: 1, events: [
+            .finished(trial: leases[0].index, attempt: 1, status: .succeeded, exitCode: 0, seconds: 1, final: Metrics(), reason: nil),
+        ]), now: t0)
+        let journal = try await store.run { connection in
+            try connection.findOne(Collections.experiments, ["_id": .string(id)])?["journal"]?.document?.fields.map(\.key) ?? []
+        }
+        #expect(journal.count == 1 && journal.first?.hasPrefix("t0r") == true, "\(journal.count) \(journal.filter { !$0.hasPrefix("old") })")
+        #expect(try await store.experiment(id: id, owner: user.id)?.status == .completed)
+    }
+
     @Test func hostileNamesRoundTripVerbatim() async throws {
         let store = try await freshStore()
         let (user, experiment) = try await seed(store, trials: 3)

@@ -59,7 +59,10 @@ final class MongoClientPool: @unchecked Sendable {
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (MongoConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             queue.async { [self] in
-                let client = mongoc_client_pool_pop(pool)!
+                guard let client = mongoc_client_pool_pop(pool) else {
+                    continuation.resume(throwing: StoreError.failure("the MongoDB client pool handed out no client"))
+                    return
+                }
                 defer { mongoc_client_pool_push(pool, client) }
                 do {
                     continuation.resume(returning: try body(MongoConnection(client: client, database: database)))

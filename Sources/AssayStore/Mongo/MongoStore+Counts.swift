@@ -25,17 +25,27 @@ import Foundation
 extension MongoStore {
     static let journalLimit = 2_048
     static let journalHorizon: TimeInterval = 600
+    /// Field paths one update may write: nx-27017 silently drops parts of updates that write
+    /// more than about 60 (one SQLite function call per update, at most 127 arguments).
+    static let pathsPerUpdate = 48
+    /// Count changes per update: a token each, plus the counts and `journalSize`.
+    static let changesPerUpdate = pathsPerUpdate - TrialStatus.allCases.count - 1
 
     /// Applies `changes` (of trials of `experiment`) to its counts, each exactly once, and
     /// clears their markers. Returns the experiment afterwards (nil if it was deleted).
     @discardableResult
     static func settle(_ changes: [CountChange], experiment: ExperimentID, _ connection: MongoConnection, now: Date) throws -> StoredExperiment? {
         guard !changes.isEmpty else { return try loadExperiment(connection, experiment) }
-        // Usually none was applied yet: one update for all. Otherwise one by one.
-        var settled = try applyToCounts(changes, experiment: experiment, connection, now: now)
-        if settled == nil, changes.count > 1 {
-            for change in changes {
-                settled = try applyToCounts([change], experiment: experiment, connection, now: now) ?? settled
+        var settled: StoredExperiment?
+        for start in stride(from: 0, to: changes.count, by: changesPerUpdate) {
+            let group = Array(changes[start..<min(changes.count, start + changesPerUpdate)])
+            // Usually none was applied yet: one update for the group. Otherwise one by one.
+            if let applied = try applyToCounts(group, experiment: experiment, connection, now: now) {
+                settled = applied
+            } else if group.count > 1 {
+                for change in group {
+                    settled = try applyToCounts([change], experiment: experiment, connection, now: now) ?? settled
+                }
             }
         }
         try connection.update(Collections.trials, filter: [
@@ -78,18 +88,21 @@ extension MongoStore {
               let journal = document["journal"]?.document, let newest = journal.fields.compactMap({ StoredValue.time(from: $0.value) }).max()
         else { return }
         let stale = journal.fields.filter { (StoredValue.time(from: $0.value) ?? newest) < newest.addingTimeInterval(-journalHorizon) }
-        guard !stale.isEmpty else { return }
-        try connection.update(Collections.experiments, filter: ["_id": .string(experiment)], update: [
-            "$unset": .document(BSON.Document(stale.map { ("journal.\($0.key)", BSON.string("")) })),
-            "$inc": ["journalSize": .int(-stale.count)],
-        ])
+        for start in stride(from: 0, to: stale.count, by: pathsPerUpdate - 1) {
+            let slice = stale[start..<min(stale.count, start + pathsPerUpdate - 1)]
+            try connection.update(Collections.experiments, filter: ["_id": .string(experiment)], update: [
+                "$unset": .document(BSON.Document(slice.map { ("journal.\($0.key)", BSON.string("")) })),
+                "$inc": ["journalSize": .int(-slice.count)],
+            ])
+        }
     }
 
     /// Settles markers left by calls that died between a trial's change and its settle:
     /// of one experiment, or (reaper) of any.
     static func settleLeftoverMarkers(experiment: ExperimentID?, _ connection: MongoConnection, now: Date) throws {
-        var filter: BSON.Document = ["pendingCount.token": ["$exists": true]]
-        if let experiment { filter = ["experiment": .string(experiment), "pendingCount.token": ["$exists": true]] }
+        // `$gt: ""` rather than `$exists`: an index range over the markers only, not every trial.
+        var filter: BSON.Document = ["pendingCount.token": ["$gt": ""]]
+        if let experiment { filter = ["experiment": .string(experiment), "pendingCount.token": ["$gt": ""]] }
         let documents = try connection.find(Collections.trials, filter, .init(limit: 1_000, projection: ["experiment": 1, "pendingCount": 1]))
         var byExperiment: [ExperimentID: [CountChange]] = [:]
         for document in documents {

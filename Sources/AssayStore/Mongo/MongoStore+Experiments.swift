@@ -121,14 +121,20 @@ extension MongoStore {
             guard try connection.delete(Collections.experiments, filter: ["_id": .string(id), "owner": .string(owner)], many: false) > 0 else {
                 return false
             }
-            for collection in [Collections.trials, Collections.metrics, Collections.logs, Collections.batches] {
-                try connection.delete(collection, filter: ["experiment": .string(id)])
-            }
-            try connection.delete(Collections.credentials, filter: [
-                "experiment": .string(id), "kind": .string(CredentialKind.runner.rawValue),
-            ])
+            try Self.deleteContents(of: id, connection)
             return true
         }
+    }
+
+    /// Deletes what belongs to an experiment whose document is gone (also the reaper's
+    /// repair when a delete died halfway), and its runner tokens.
+    static func deleteContents(of id: ExperimentID, _ connection: MongoConnection) throws {
+        for collection in [Collections.metrics, Collections.logs, Collections.batches, Collections.trials] {
+            try connection.delete(collection, filter: ["experiment": .string(id)])
+        }
+        try connection.delete(Collections.credentials, filter: [
+            "experiment": .string(id), "kind": .string(CredentialKind.runner.rawValue),
+        ])
     }
 }
 

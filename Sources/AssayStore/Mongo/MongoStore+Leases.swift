@@ -90,9 +90,9 @@ extension MongoStore {
                 try advance(experiment: id, to: first + 1, now: now, connection)
                 continue
             }
-            let after = try advance(experiment: id, to: first + inserted, now: now, connection)
-            let counted = min(after?.nextIndex ?? first, first + inserted)
-            if let after, !after.isActive {
+            guard let after = try advance(experiment: id, to: first + inserted, now: now, connection) else { break }
+            let counted = min(after.nextIndex, first + inserted)
+            if !after.isActive {
                 // Canceled or failed meanwhile: records the counter never reached are not trials
                 // yet; the ones it did reach are ended like any lease of a final experiment.
                 try connection.delete(Collections.trials, filter: [
@@ -185,27 +185,39 @@ extension MongoStore {
 
     /// The reaper: settles leftover count markers, then ends every overdue lease of every
     /// experiment (requeue, failed, or canceled for a final experiment) and completes the
-    /// experiments whose last trial that was.
+    /// experiments whose last trial that was. Works in pages, so a long outage does not load
+    /// every running trial at once.
     static func expireLeases(now: Date, _ connection: MongoConnection) throws -> Int {
         try settleLeftoverMarkers(experiment: nil, connection, now: now)
-        let overdue = try connection.find(Collections.trials, [
-            "status": .string(TrialStatus.running.rawValue), "leaseDeadline": ["$lte": StoredValue.time(now)],
-        ], .init(sort: ["experiment": 1, "index": 1])).map(StoredTrial.init(document:))
         var expiredCount = 0
-        for (id, trials) in Dictionary(grouping: overdue, by: \.experiment) {
-            guard let loaded = try loadExperiment(connection, id) else { continue }
-            let experiment = try repairAllocation(loaded, orphans: trials.filter { $0.index >= loaded.nextIndex }, now: now, connection)
-            var changes: [CountChange] = []
-            for var trial in trials where trial.index < experiment.nextIndex {
-                guard let outcome = try expire(&trial, experiment: experiment, handOutTo: nil, deadline: now, now: now, connection) else { continue }
-                expiredCount += 1
-                if let change = outcome.change { changes.append(change) }
-            }
-            if let settled = try settle(changes, experiment: id, connection, now: now) {
-                try completeIfDone(settled, connection, now: now)
+        var skipped: Set<String> = []
+        while true {
+            let overdue = try connection.find(Collections.trials, [
+                "status": .string(TrialStatus.running.rawValue), "leaseDeadline": ["$lte": StoredValue.time(now)],
+                "_id": ["$nin": .array(skipped.sorted().map(BSON.string))],
+            ], .init(sort: ["leaseDeadline": 1], limit: 500)).map(StoredTrial.init(document:))
+            guard !overdue.isEmpty else { return expiredCount }
+            for (id, trials) in Dictionary(grouping: overdue, by: \.experiment) {
+                guard let loaded = try loadExperiment(connection, id) else {
+                    // Its experiment was deleted by a call that died before deleting its trials.
+                    try deleteContents(of: id, connection)
+                    continue
+                }
+                let experiment = try repairAllocation(loaded, orphans: trials.filter { $0.index >= loaded.nextIndex }, now: now, connection)
+                var changes: [CountChange] = []
+                for var trial in trials where trial.index < experiment.nextIndex {
+                    guard let outcome = try expire(&trial, experiment: experiment, handOutTo: nil, deadline: now, now: now, connection) else {
+                        skipped.insert(trial.id)  // renewed or changed meanwhile: not overdue any more
+                        continue
+                    }
+                    expiredCount += 1
+                    if let change = outcome.change { changes.append(change) }
+                }
+                if let settled = try settle(changes, experiment: id, connection, now: now) {
+                    try completeIfDone(settled, connection, now: now)
+                }
             }
         }
-        return expiredCount
     }
 
     /// Records past `nextIndex` whose leaser died before moving the counter: counted now if
