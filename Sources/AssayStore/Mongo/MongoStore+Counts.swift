@@ -16,8 +16,11 @@ import Foundation
 ///   `applyEvents` of that experiment (a Runner retries its batch), the next
 ///   `expireLeases` (the reaper settles every marker it finds), or the next change of
 ///   that trial (which settles an old marker first).
-/// - fresh leases and cancel change the experiment's counts in the same update as its
-///   lease counter or status, so they have no window.
+/// - fresh leases: between inserting the new trial records and the update that moves
+///   `nextIndex` together with their counts (pending → running); a leaser that dies there
+///   is repaired by the next leaser (which finds the index taken) or the reaper;
+/// - cancel and infrastructure failure move the never-leased trials' counts in the same
+///   update as the status; requeued trials follow one by one through the journal.
 ///
 /// The journal keeps tokens for ``journalHorizon`` after the newest one once it has more
 /// than ``journalLimit`` entries: a settle that stalls longer than that between reading a
@@ -143,13 +146,14 @@ extension MongoStore {
             .map(StoredExperiment.init(document:))
     }
 
-    /// Writes `trial` over its stored version `expected` (compare-and-set on the revision,
-    /// plus `extra` conditions). The caller has already bumped `trial.revision`.
+    /// Writes `trial` over its stored version `expected`: a `findAndModify` conditional on the
+    /// revision (plus `extra` conditions). The caller has already bumped `trial.revision`.
     static func compareAndSet(_ trial: StoredTrial, expectedRevision: Int, extra: BSON.Document = [:],
                               _ connection: MongoConnection) throws -> Bool {
         var filter: BSON.Document = ["_id": .string(trial.id), "rev": .int(expectedRevision)]
         for field in extra.fields { filter[field.key] = field.value }
-        return try connection.update(Collections.trials, filter: filter, update: ["$set": .document(trial.mutableFields)]) > 0
+        return try connection.findAndModify(Collections.trials, query: filter, update: ["$set": .document(trial.mutableFields)],
+                                            projection: ["_id": 1]) != nil
     }
 
     static func loadTrial(_ connection: MongoConnection, experiment: ExperimentID, index: Int) throws -> StoredTrial? {

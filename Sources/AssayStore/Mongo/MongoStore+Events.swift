@@ -1,12 +1,12 @@
 import AssayCore
 import Foundation
 
-/// Event batches. Each write is idempotent by itself — trial changes are
-/// compare-and-sets conditional on the trial's revision, runner, attempt and state; metric buckets and log
-/// chunks have unique keys of (experiment, trial, attempt, runner, seq, event, piece);
-/// count changes go through the journal — and the batch marker is written last. A call
-/// that dies midway is completed by the Runner's retry of the same batch, and a batch
-/// whose marker exists changes nothing.
+/// Event batches. Each write is idempotent by itself — trial changes are compare-and-sets
+/// on the trial's revision, runner, attempt and state; metric buckets and log chunks have
+/// unique keys of (experiment, trial, attempt, runner, seq, event, piece); count changes go
+/// through the journal — and the batch marker is written last. A call that dies midway is
+/// completed by the Runner's retry of the same batch (which settles the count markers it
+/// left first), and a batch whose marker exists changes nothing.
 extension MongoStore {
     /// Documents are split so that none comes near MongoDB's 16 MB limit.
     static let pieceBytes = 4 << 20
@@ -150,33 +150,6 @@ extension MongoStore {
             guard let reloaded = try loadTrial(connection, experiment: trial.experiment, index: trial.index) else { return .revoked }
             trial = reloaded
         }
-    }
-}
-
-/// Where a metric bucket or log chunk belongs; also its unique key.
-struct BucketKey {
-    var experiment: ExperimentID
-    var trial: Int
-    var attempt: Int
-    var runner: RunnerID
-    var seq: Int
-    var event: Int
-
-    init(batch: EventBatch, trial: Int, attempt: Int, event: Int) {
-        experiment = batch.experiment
-        self.trial = trial
-        self.attempt = attempt
-        runner = batch.runner
-        seq = batch.seq
-        self.event = event
-    }
-
-    func fields(piece: Int) -> BSON.Document {
-        [
-            "_id": .string("\(experiment)/\(trial)/\(attempt)/\(seq)/\(event)/\(piece)/\(StoredValue.fieldKey(runner))"),
-            "experiment": .string(experiment), "trial": .int(trial), "attempt": .int(attempt), "seq": .int(seq),
-            "event": .int(event), "piece": .int(piece), "runner": .string(runner),
-        ]
     }
 }
 

@@ -19,18 +19,26 @@ extension MongoStore {
                               _ connection: MongoConnection) throws -> [TrialLease] {
         guard let experiment = try loadExperiment(connection, id) else { throw StoreError.notFound("experiment \(id)") }
         guard experiment.isActive else { return [] }
+        let max = min(max, experiment.record.trialCount)
         let deadline = now.addingTimeInterval(experiment.leaseDuration)
         var leases: [TrialLease] = []
         var changes: [CountChange] = []
 
-        // 1. Expired leases: the attempt fails; the trial comes back as its next attempt or stays failed.
-        let expired = try connection.find(Collections.trials, [
-            "experiment": .string(id), "status": .string(TrialStatus.running.rawValue), "leaseDeadline": ["$lte": StoredValue.time(now)],
-        ], .init(sort: ["index": 1], limit: max)).map(StoredTrial.init(document:))
-        for var trial in expired where leases.count < max && trial.index < experiment.nextIndex {
-            guard let outcome = try expire(&trial, experiment: experiment, handOutTo: runner, deadline: deadline, now: now, connection) else { continue }
-            if let change = outcome.change { changes.append(change) }
-            if outcome.handedOut { leases.append(TrialLease(index: trial.index, attempt: trial.attempt, deadline: deadline)) }
+        // 1. Expired leases: the attempt fails; the trial comes back as its next attempt or stays
+        //    failed (then the next expired one is looked at).
+        while leases.count < max {
+            let expired = try connection.find(Collections.trials, [
+                "experiment": .string(id), "status": .string(TrialStatus.running.rawValue),
+                "leaseDeadline": ["$lte": StoredValue.time(now)], "index": ["$lt": .int(experiment.nextIndex)],
+            ], .init(sort: ["index": 1], limit: max - leases.count)).map(StoredTrial.init(document:))
+            var ended = 0
+            for var trial in expired where leases.count < max {
+                guard let outcome = try expire(&trial, experiment: experiment, handOutTo: runner, deadline: deadline, now: now, connection) else { continue }
+                ended += 1
+                if let change = outcome.change { changes.append(change) }
+                if outcome.handedOut { leases.append(TrialLease(index: trial.index, attempt: trial.attempt, deadline: deadline)) }
+            }
+            if ended == 0 { break }
         }
 
         // 2. Requeued trials (a failed attempt with attempts left), lowest index first.

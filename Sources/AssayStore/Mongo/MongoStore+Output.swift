@@ -119,3 +119,30 @@ extension MongoStore {
         return Array(newestChunks.reversed().joined().suffix(limit))
     }
 }
+
+/// Where a metric bucket or log chunk belongs; also its unique key.
+struct BucketKey {
+    var experiment: ExperimentID
+    var trial: Int
+    var attempt: Int
+    var runner: RunnerID
+    var seq: Int
+    var event: Int
+
+    init(batch: EventBatch, trial: Int, attempt: Int, event: Int) {
+        experiment = batch.experiment
+        self.trial = trial
+        self.attempt = attempt
+        runner = batch.runner
+        seq = batch.seq
+        self.event = event
+    }
+
+    func fields(piece: Int) -> BSON.Document {
+        [
+            "_id": .string("\(experiment)/\(trial)/\(attempt)/\(seq)/\(event)/\(piece)/\(StoredValue.fieldKey(runner))"),
+            "experiment": .string(experiment), "trial": .int(trial), "attempt": .int(attempt), "seq": .int(seq),
+            "event": .int(event), "piece": .int(piece), "runner": .string(runner),
+        ]
+    }
+}
