@@ -20,7 +20,6 @@ extension MongoStore {
         for case .finished(let trial, _, let status, _, _, _, _) in batch.events where !status.isFinal {
             throw StoreError.invalid("trial \(trial) cannot finish as \(status.rawValue)")
         }
-        guard try loadExperiment(connection, id) != nil else { throw StoreError.notFound("experiment \(id)") }
         // Count changes of an earlier attempt at this batch that died before settling them.
         try settleLeftoverMarkers(experiment: id, connection, now: now)
         guard var experiment = try loadExperiment(connection, id) else { throw StoreError.notFound("experiment \(id)") }
@@ -77,9 +76,7 @@ extension MongoStore {
 
         try connection.insertMany(Collections.metrics, buckets, ordered: false)
         try connection.insertMany(Collections.logs, chunks, ordered: false)
-        for trial in Set(chunks.compactMap { $0["trial"]?.int }) {
-            try pruneLogs(experiment: id, trial: trial, connection)
-        }
+        try pruneLogs(experiment: id, trials: Set(chunks.compactMap { $0["trial"]?.int }), connection)
         if let settled = try settle(changes, experiment: id, connection, now: now) {
             experiment = try completeIfDone(settled, connection, now: now)
         }

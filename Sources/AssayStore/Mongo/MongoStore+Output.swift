@@ -60,14 +60,18 @@ extension MongoStore {
         return chunks
     }
 
-    /// Deletes a trial's oldest log chunks beyond the newest ``keptLogLines`` lines.
-    static func pruneLogs(experiment: ExperimentID, trial: Int, _ connection: MongoConnection) throws {
-        var kept = 0
+    /// Deletes the oldest log chunks of `trials` beyond each one's newest ``keptLogLines``
+    /// lines (one query for all of them).
+    static func pruneLogs(experiment: ExperimentID, trials: Set<Int>, _ connection: MongoConnection) throws {
+        guard !trials.isEmpty else { return }
+        var kept: [Int: Int] = [:]
         var stale: [BSON] = []
-        try connection.forEach(Collections.logs, ["experiment": .string(experiment), "trial": .int(trial)],
-                               .init(sort: newestFirst, projection: ["count": 1])) { chunk in
-            if kept >= keptLogLines, let id = chunk["_id"] { stale.append(id) }
-            kept += chunk.optionalInt("count") ?? 0
+        try connection.forEach(Collections.logs, [
+            "experiment": .string(experiment), "trial": ["$in": .array(trials.sorted().map(BSON.int))],
+        ], .init(sort: newestFirst, projection: ["trial": 1, "count": 1])) { chunk in
+            let trial = try chunk.int("trial")
+            if kept[trial, default: 0] >= keptLogLines, let id = chunk["_id"] { stale.append(id) }
+            kept[trial, default: 0] += chunk.optionalInt("count") ?? 0
             return true
         }
         if !stale.isEmpty {
