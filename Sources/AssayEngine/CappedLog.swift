@@ -21,15 +21,23 @@ struct CappedLog {
 
     /// Opens (creating, or truncating) a log file for appending, creating its folder.
     static func open(_ path: String) throws(TrialEngine.LaunchError) -> Int32 {
-        let folder = (path as NSString).deletingLastPathComponent
-        do {
-            if !folder.isEmpty {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            }
-        } catch {
-            throw .logUnwritable(path: path, reason: "cannot create its folder")
+        func open() -> Int32 {
+            Foundation.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
         }
-        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
+        var descriptor = open()
+        // The folder is created only when the open says a part of it is missing (or is not a
+        // folder): it usually exists, and checking first would cost every trial a system call.
+        if descriptor < 0, errno == ENOENT || errno == ENOTDIR {
+            let folder = (path as NSString).deletingLastPathComponent
+            do {
+                if !folder.isEmpty {
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                }
+            } catch {
+                throw .logUnwritable(path: path, reason: "cannot create its folder")
+            }
+            descriptor = open()
+        }
         guard descriptor >= 0 else { throw .logUnwritable(path: path, reason: String(cString: strerror(errno))) }
         return descriptor
     }

@@ -13,8 +13,8 @@ enum ExecutablePath {
     ) throws(TrialEngine.LaunchError) -> String {
         if command.contains("/") {
             let path = absolute(command, in: workingDirectory)
-            guard FileManager.default.fileExists(atPath: path) else { throw .commandNotFound(command) }
-            guard isExecutableFile(path) else { throw .notExecutable(path) }
+            guard let kind = FileKind(of: path) else { throw .commandNotFound(command) }
+            guard kind.isExecutableFile(path) else { throw .notExecutable(path) }
             return path
         }
         var firstNotExecutable: String?
@@ -22,8 +22,9 @@ enum ExecutablePath {
         for directory in directories {
             // Empty and relative entries name the current directory, which for a trial is its working directory.
             let path = absolute(directory.isEmpty ? command : "\(directory)/\(command)", in: workingDirectory)
-            if isExecutableFile(path) { return path }
-            if firstNotExecutable == nil, FileManager.default.fileExists(atPath: path) { firstNotExecutable = path }
+            guard let kind = FileKind(of: path) else { continue }
+            if kind.isExecutableFile(path) { return path }
+            if firstNotExecutable == nil { firstNotExecutable = path }
         }
         if let firstNotExecutable { throw .notExecutable(firstNotExecutable) }
         throw .commandNotFound(command)
@@ -31,12 +32,5 @@ enum ExecutablePath {
 
     private static func absolute(_ path: String, in directory: String) -> String {
         path.hasPrefix("/") ? path : ("\(directory)/\(path)" as NSString).standardizingPath
-    }
-
-    private static func isExecutableFile(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            && !isDirectory.boolValue
-            && FileManager.default.isExecutableFile(atPath: path)
     }
 }

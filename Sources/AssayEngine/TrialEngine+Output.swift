@@ -18,4 +18,20 @@ extension TrialEngine {
         }
         return StreamReport(bytes: log.received, logTruncated: log.isTruncated, logError: log.writeError)
     }
+
+    /// Copies stdout into its log like ``copy(_:to:limit:inspect:)``, turning its `@assay`
+    /// lines into metric points (and events) as they arrive.
+    static func copyStdout(
+        _ stream: SubprocessOutputSequence,
+        to descriptor: Int32,
+        limit: Int,
+        onEvent: @escaping @Sendable (TrialEvent) -> Void
+    ) async throws -> StreamReport {
+        var scanner = StdoutScanner(onEvent: onEvent)
+        var report = try await copy(stream, to: descriptor, limit: limit) { scanner.scan($0) }
+        scanner.finish()
+        report.metrics = scanner.metrics
+        report.warnings = scanner.warnings
+        return report
+    }
 }

@@ -28,10 +28,9 @@ public struct TrialEngine: Sendable {
     ) async throws -> TrialOutcome {
         try Task.checkCancellation()
         guard let command = spec.arguments.first else { throw LaunchError.emptyCommand }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: spec.workingDirectory, isDirectory: &isDirectory),
-              isDirectory.boolValue
-        else { throw LaunchError.workingDirectoryMissing(spec.workingDirectory) }
+        guard FileKind(of: spec.workingDirectory) == .directory else {
+            throw LaunchError.workingDirectoryMissing(spec.workingDirectory)
+        }
         let executable = try ExecutablePath.resolve(
             command, environment: spec.environment, workingDirectory: spec.workingDirectory)
 
@@ -40,7 +39,7 @@ public struct TrialEngine: Sendable {
         let stderrLog = try CappedLog.open(spec.stderrLog)
         defer { close(stderrLog) }
 
-        let requests = StopRequests()
+        let requests = StopRequests(grace: spec.killGrace)
         // The process runs in a task of its own so that cancelling ours reaches it only as a
         // stop request: swift-subprocess would otherwise answer cancellation itself by killing
         // the leader alone, leaving its children running and the outcome unknown.
@@ -148,44 +147,16 @@ public struct TrialEngine: Sendable {
         requests: StopRequests,
         onEvent: @escaping @Sendable (TrialEvent) -> Void
     ) async throws -> Watch {
-        enum Finished: Sendable {
-            case stdout(StreamReport)
-            case stderr(StreamReport)
-            case stop(StopReason?)
-        }
-        return try await withThrowingTaskGroup(of: Finished.self) { tasks in
-            tasks.addTask {
-                var scanner = StdoutScanner(onEvent: onEvent)
-                var report = try await copy(execution.standardOutput, to: logs.stdout, limit: spec.logLimitBytes) {
-                    scanner.scan($0)
-                }
-                scanner.finish()
-                report.metrics = scanner.metrics
-                report.warnings = scanner.warnings
-                return .stdout(report)
-            }
-            tasks.addTask {
-                .stderr(try await copy(execution.standardError, to: logs.stderr, limit: spec.logLimitBytes) { _ in })
-            }
-            tasks.addTask {
-                .stop(await enforceStop(of: group, requests: requests, timeout: spec.timeout, grace: spec.killGrace))
-            }
-            var watch = Watch()
-            var streamsOpen = 2
-            while streamsOpen > 0, let finished = try await tasks.next() {
-                switch finished {
-                case .stdout(let report): watch.stdout = report; streamsOpen -= 1
-                case .stderr(let report): watch.stderr = report; streamsOpen -= 1
-                case .stop(let reason): watch.stopReason = reason
-                }
-            }
-            await group.waitForLeaderExit()
-            group.send(SIGKILL)
-            tasks.cancelAll()
-            while let finished = try await tasks.next() {
-                if case .stop(let reason) = finished { watch.stopReason = reason }
-            }
-            return watch
-        }
+        requests.attach(group, timeout: spec.timeout)
+        // On every way out, also when reading fails: swift-subprocess reaps the leader once this returns.
+        defer { _ = requests.detach() }
+        async let stdout = copyStdout(execution.standardOutput, to: logs.stdout, limit: spec.logLimitBytes, onEvent: onEvent)
+        // Read here rather than in a child task of its own: one task fewer to start and wait for.
+        let stderr = try await copy(execution.standardError, to: logs.stderr, limit: spec.logLimitBytes) { _ in }
+        var watch = Watch(stdout: try await stdout, stderr: stderr)
+        await group.waitForLeaderExit()
+        watch.stopReason = requests.detach()
+        group.send(SIGKILL)
+        return watch
     }
 }
