@@ -21,7 +21,7 @@ test: deps build-tests venv
 	ASSAY_BIN=$(CURDIR)/$(BIN)/assay $(VPY) -m pytest -q Tests/system
 
 ## bench: benchmarks with ratios against baselines measured in the same run
-bench: deps
+bench: deps venv
 	$(SWIFT) build -c release --product assay-bench $(BUILD_FLAGS)
 	.build/release/assay-bench
 

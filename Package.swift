@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "assay-bench",
             dependencies: [
-                "AssayCore", "AssayEngine",
+                "AssayCore", "AssayEngine", "AssayStore",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
