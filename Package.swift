@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "AssayCore", targets: ["AssayCore"]),
         .library(name: "AssayEngine", targets: ["AssayEngine"]),
         .library(name: "AssayStore", targets: ["AssayStore"]),
+        .library(name: "AssayServer", targets: ["AssayServer"]),
+        .executable(name: "assay-server", targets: ["assay-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -22,6 +24,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(
+            url: "https://github.com/apple/swift-configuration.git", from: "1.4.0",
+            traits: [.defaults, "CommandLineArguments"]
+        ),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Declaration, validation, sweep plans, result rendering. Pure: no I/O.
@@ -67,6 +78,23 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "assay", dependencies: ["AssayCLI"], swiftSettings: strict),
+        // The HTTP API: configuration, authentication, routes, errors at the boundary.
+        .target(
+            name: "AssayServer",
+            dependencies: [
+                "AssayCore",
+                "AssayStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "assay-server", dependencies: ["AssayServer"], swiftSettings: strict),
         .executableTarget(
             name: "assay-bench",
             dependencies: [
@@ -89,6 +117,16 @@ let package = Package(
         .testTarget(
             name: "AssayStoreTests",
             dependencies: ["AssayCore", "AssayStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AssayServerTests",
+            dependencies: [
+                "AssayServer",
+                "AssayStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
             swiftSettings: strict
         ),
     ]

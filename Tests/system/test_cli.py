@@ -203,7 +203,8 @@ def test_interrupt_stops_running_trials_and_keeps_results(assay_bin, tmp_path):
         "time.sleep(300)\n",
     )
     process = subprocess.Popen(
-        [str(assay_bin), "run", "assay.yaml", "--local", "--output", "out", "--parallel", "2"],
+        # One at a time: trial 0 has surely finished when trial 1 writes its child's pid.
+        [str(assay_bin), "run", "assay.yaml", "--local", "--output", "out", "--parallel", "1"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     pid_file = tmp_path / "out" / "trials" / "0001" / "child.pid"
