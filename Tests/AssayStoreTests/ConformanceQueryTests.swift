@@ -1,4 +1,4 @@
-import AssayCore
+@testable import AssayCore
 @testable import AssayStore
 import Foundation
 import Testing
@@ -77,7 +77,7 @@ struct ConformanceQueryTests {
     func countsAlwaysAddUp(kind: StoreKind) async throws {
         let store = try await kind.open()
         let (user, experiment) = try await seed(store, trials: 40, maxAttempts: 2, lease: .seconds(10))
-        var generator = SplitMixForTests(seed: 42)
+        var generator = SplitMix64(seed: 42)  // AssayCore's plan generator, reused
         var now = T0
         var held: [String: [TrialLease]] = [:]
         var seq = 0
@@ -113,17 +113,4 @@ struct ConformanceQueryTests {
 actor Indexes {
     var values: [Int] = []
     func add(_ index: Int) { values.append(index) }
-}
-
-/// Deterministic choices for the invariant walk.
-struct SplitMixForTests {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
