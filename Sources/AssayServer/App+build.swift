@@ -1,0 +1,60 @@
+import AssayStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// Tuning that is not operator configuration: the clock and auth limits, so
+/// tests can control time and keep bcrypt cheap.
+public struct ServerEnvironment: Sendable {
+    public var now: @Sendable () -> Date
+    public var sessionLifetime: TimeInterval
+    public var loginFailuresPerWindow: Int
+    public var loginWindow: TimeInterval
+
+    public init(
+        now: @escaping @Sendable () -> Date = { Date() }, sessionLifetime: TimeInterval = 7 * 24 * 3600,
+        loginFailuresPerWindow: Int = 5, loginWindow: TimeInterval = 60
+    ) {
+        self.now = now
+        self.sessionLifetime = sessionLifetime
+        self.loginFailuresPerWindow = loginFailuresPerWindow
+        self.loginWindow = loginWindow
+    }
+}
+
+/// Builds the HTTP application over an open store: bootstraps the admin if
+/// none exists, then wires routes, authentication and error mapping.
+public func buildApplication(
+    configuration: ServerConfiguration, store: any ExperimentStore, environment: ServerEnvironment = ServerEnvironment(),
+    logger: Logger = Logger(label: "assay-server")
+) async throws -> some ApplicationProtocol {
+    let authentication = try await Authentication(
+        store: store, hasher: PasswordHasher(cost: configuration.bcryptCost),
+        limiter: LoginRateLimiter(maxFailures: environment.loginFailuresPerWindow, window: environment.loginWindow),
+        sessionLifetime: environment.sessionLifetime, now: environment.now)
+    try await authentication.bootstrapAdmin(configuration.admin, logger: logger)
+
+    let router = Router(context: AssayRequestContext.self)
+    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: ErrorMappingMiddleware())
+    HealthController(store: store).addRoutes(to: router)
+
+    let auth = AuthController(authentication: authentication, secureCookies: configuration.publicURL?.scheme == "https")
+    let api = router.group("api/v1")
+    auth.addPublicRoutes(to: api)
+    auth.addUserRoutes(to: api.group().add(middleware: UserAuthenticationMiddleware(authentication: authentication)))
+
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "assay-server"),
+        logger: logger)
+}
+
+/// Opens the configured store, builds the application and serves until
+/// SIGTERM or SIGINT (in-flight requests are drained).
+public func runServer(configuration: ServerConfiguration, logger: Logger = Logger(label: "assay-server")) async throws {
+    logger.info("starting", metadata: ["configuration": "\(configuration)"])
+    let store = try await configuration.storeURL.open()
+    let app = try await buildApplication(configuration: configuration, store: store, logger: logger)
+    try await app.runService()
+}

@@ -1,0 +1,32 @@
+@testable import AssayServer
+import AssayStore
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct HealthRouteTests {
+    @Test(arguments: StoreKind.allCases)
+    func healthAndReadinessAnswer200(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        try await withServer(store) { client in
+            let health = try await client.send(.get, "/healthz")
+            #expect(health.status == .ok)
+            #expect(health.json["status"] as? String == "ok")
+            let ready = try await client.send(.get, "/readyz")
+            #expect(ready.status == .ok)
+        }
+    }
+
+    @Test func readyzAnswers503WhenTheStoreIsGone() async throws {
+        let server = try await MongoTestServer.launch()
+        let store = try await MongoStore(uri: server.uri, database: "readyz")
+        try await withServer(store) { client in
+            #expect(try await client.send(.get, "/readyz").status == .ok)
+            try await server.stop()
+            let ready = try await client.send(.get, "/readyz")
+            #expect(ready.status == .serviceUnavailable)
+            #expect(ready.error.code == "store_unavailable")
+            #expect(try await client.send(.get, "/healthz").status == .ok)
+        }
+    }
+}
