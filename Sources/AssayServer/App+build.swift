@@ -2,6 +2,7 @@ import AssayStore
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Tuning that is not operator configuration: the clock and auth limits, so
 /// tests can control time and keep bcrypt cheap.
@@ -51,10 +52,13 @@ public func buildApplication(
 }
 
 /// Opens the configured store, builds the application and serves until
-/// SIGTERM or SIGINT (in-flight requests are drained).
+/// SIGTERM or SIGINT (in-flight requests are drained). The server is one
+/// service of the group, so the reconciler and lease reaper join it later.
 public func runServer(configuration: ServerConfiguration, logger: Logger = Logger(label: "assay-server")) async throws {
     logger.info("starting", metadata: ["configuration": "\(configuration)"])
     let store = try await configuration.storeURL.open()
     let app = try await buildApplication(configuration: configuration, store: store, logger: logger)
-    try await app.runService()
+    let services = ServiceGroup(configuration: .init(
+        services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await services.run()
 }

@@ -31,6 +31,21 @@ import Testing
         }
     }
 
+    /// Over real HTTP: the client address keys the rate limit, the cookie round-trips.
+    @Test(arguments: StoreKind.allCases)
+    func aLiveServerLogsInAndLimitsByClientAddress(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        try await withServer(store, setup: .live) { client in
+            let cookie = try await client.login()
+            #expect(try await client.send(.get, "/api/v1/me", cookie: cookie).json["username"] as? String == adminName)
+            for _ in 0..<5 {
+                _ = try await client.send(.post, "/api/v1/auth/login", json: ["username": adminName, "password": "guess"])
+            }
+            let limited = try await client.send(.post, "/api/v1/auth/login", json: ["username": adminName, "password": adminPassword])
+            #expect(limited.status == .tooManyRequests)
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func theSessionIsStoredHashedAndExpires(kind: StoreKind) async throws {
         let store = try await kind.open()

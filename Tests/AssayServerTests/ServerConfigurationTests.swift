@@ -78,6 +78,24 @@ import Testing
         #expect(error?.description.hasPrefix("\(key): ") == true)
     }
 
+    @Test func aConfigFileThatIsNotJSONNamesTheKey() async throws {
+        let file = FileManager.default.temporaryDirectory.appending(path: "assay-config-\(UUID().uuidString).json")
+        try Data("port = 7000".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await load([:], arguments: ["assay-server", "--assay-config-file", file.path])
+        }
+        #expect(error?.key == "ASSAY_CONFIG_FILE")
+    }
+
+    @Test func aBadValueInTheConfigFileNamesTheKey() async throws {
+        let file = FileManager.default.temporaryDirectory.appending(path: "assay-config-\(UUID().uuidString).json")
+        try Data(#"{"assay": {"executor": "slurm"}}"#.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let error = await #expect(throws: ConfigurationError.self) { try await load(["ASSAY_CONFIG_FILE": file.path]) }
+        #expect(error?.key == "ASSAY_EXECUTOR")
+    }
+
     @Test func aBadFlagNamesTheKeyToo() async throws {
         let error = await #expect(throws: ConfigurationError.self) {
             try await load([:], arguments: ["assay-server", "--assay-port", "http"])
