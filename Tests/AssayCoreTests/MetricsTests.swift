@@ -119,3 +119,60 @@ struct MetricLineTests {
         }
     }
 }
+
+@Suite("Metrics")
+struct MetricsCollectionTests {
+    @Test func keepsFirstSeenOrderAndLastValue() {
+        let metrics = Metrics([("b", .number(1)), ("a", .text("x")), ("b", .number(2))])
+        #expect(metrics.names == ["b", "a"])
+        #expect(metrics["b"] == .number(2))
+        #expect(metrics["a"]?.number == nil)
+        #expect(metrics["missing"] == nil)
+        #expect(metrics.count == 2)
+    }
+
+    @Test func mergeOverwritesInPlaceAndAppendsNewNames() {
+        var metrics = Metrics([("loss", .number(0.5)), ("acc", .number(0.8))])
+        metrics.merge(Metrics([("acc", .number(0.9)), ("model", .text("best.pt"))]))
+        #expect(metrics.entries == [
+            Metrics.Entry(name: "loss", value: .number(0.5)),
+            Metrics.Entry(name: "acc", value: .number(0.9)),
+            Metrics.Entry(name: "model", value: .text("best.pt")),
+        ])
+    }
+
+    @Test func assigningNilRemovesAndKeepsTheRestAddressable() {
+        var metrics = Metrics([("a", .number(1)), ("b", .number(2)), ("c", .number(3))])
+        metrics["a"] = nil
+        metrics["c"] = .number(4)
+        #expect(metrics.names == ["b", "c"])
+        #expect(metrics["c"] == .number(4))
+        #expect(metrics["b"] == .number(2))
+    }
+
+    @Test func equalityDependsOnOrder() {
+        #expect(Metrics([("a", .number(1)), ("b", .number(2))]) != Metrics([("b", .number(2)), ("a", .number(1))]))
+        #expect(Metrics([("a", .number(1))]) == Metrics([("a", .number(1))]))
+    }
+
+    @Test func resultValueCodesAsPlainJSON() throws {
+        let values: [ResultValue] = [.number(0.25), .text("adam"), .text("3")]
+        let data = try JSONEncoder().encode(values)
+        #expect(String(decoding: data, as: UTF8.self) == #"[0.25,"adam","3"]"#)
+        #expect(try JSONDecoder().decode([ResultValue].self, from: data) == values)
+    }
+}
+
+@Suite("Trial status")
+struct TrialStatusTests {
+    @Test(arguments: TrialStatus.allCases)
+    func onlyEndStatesAreFinal(status: TrialStatus) {
+        #expect(status.isFinal == ![.pending, .running].contains(status))
+    }
+
+    @Test func codesAsItsWireName() throws {
+        let data = try JSONEncoder().encode([TrialStatus.timedOut, .canceled])
+        #expect(String(decoding: data, as: UTF8.self) == #"["timed_out","canceled"]"#)
+        #expect(try JSONDecoder().decode([TrialStatus].self, from: data) == [.timedOut, .canceled])
+    }
+}
