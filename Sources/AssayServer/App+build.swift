@@ -11,11 +11,14 @@ public struct ServerEnvironment: Sendable {
     public var sessionLifetime: TimeInterval
     public var loginFailuresPerWindow: Int
     public var loginWindow: TimeInterval
+    /// How long `/readyz` waits for the store's ping.
+    public var readinessTimeout: Duration
 
     public init(
         now: @escaping @Sendable () -> Date = { Date() }, sessionLifetime: TimeInterval = 7 * 24 * 3600,
-        loginFailuresPerWindow: Int = 5, loginWindow: TimeInterval = 60
+        loginFailuresPerWindow: Int = 5, loginWindow: TimeInterval = 60, readinessTimeout: Duration = .seconds(2)
     ) {
+        self.readinessTimeout = readinessTimeout
         self.now = now
         self.sessionLifetime = sessionLifetime
         self.loginFailuresPerWindow = loginFailuresPerWindow
@@ -38,7 +41,7 @@ public func buildApplication(
     let router = Router(context: AssayRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: ErrorMappingMiddleware())
-    HealthController(store: store).addRoutes(to: router)
+    HealthController(store: store, readinessTimeout: environment.readinessTimeout).addRoutes(to: router)
 
     let auth = AuthController(authentication: authentication, secureCookies: configuration.publicURL?.scheme == "https")
     let api = router.group("api/v1")

@@ -29,4 +29,20 @@ import Testing
             #expect(try await client.send(.get, "/healthz").status == .ok)
         }
     }
+
+    @Test func readyzAnswers503InTimeWhenTheStoreHangs() async throws {
+        let server = try await MongoTestServer.launch()
+        let store = try await MongoStore(uri: server.uri, database: "readyz")
+        try await withServer(store, readinessTimeout: .milliseconds(500)) { client in
+            #expect(try await client.send(.get, "/readyz").status == .ok)
+            server.suspend()
+            let started = ContinuousClock.now
+            let ready = try await client.send(.get, "/readyz")
+            let waited = ContinuousClock.now - started
+            server.resume()
+            #expect(ready.status == .serviceUnavailable)
+            #expect(waited < .seconds(2))
+            try await server.stop()
+        }
+    }
 }

@@ -71,7 +71,3 @@ struct TokenResponse: ResponseCodable {
 struct TokenListResponse: ResponseCodable {
     var tokens: [TokenResponse]
 }
-
-struct StatusResponse: ResponseCodable {
-    var status: String
-}

@@ -67,6 +67,16 @@ final class MongoTestServer: Sendable {
         guard !running.isRunning else { throw Failure(description: "nx-27017 (pid \(pid)) survived SIGKILL") }
     }
 
+    /// Freezes the server (SIGSTOP): connections are accepted by the kernel but
+    /// nothing answers, like a hung database. `resume()` thaws it.
+    func suspend() {
+        if let pid = process.withLock({ $0?.processIdentifier }) { kill(pid, SIGSTOP) }
+    }
+
+    func resume() {
+        if let pid = process.withLock({ $0?.processIdentifier }) { kill(pid, SIGCONT) }
+    }
+
     private func start(binary: URL) async throws {
         guard process.withLock({ $0?.isRunning != true }) else { return }
         let launched = Process()
