@@ -46,7 +46,9 @@ public func buildApplication(
     let auth = AuthController(authentication: authentication, secureCookies: configuration.publicURL?.scheme == "https")
     let api = router.group("api/v1")
     auth.addPublicRoutes(to: api)
-    auth.addUserRoutes(to: api.group().add(middleware: UserAuthenticationMiddleware(authentication: authentication)))
+    let user = api.group().add(middleware: UserAuthenticationMiddleware(authentication: authentication))
+    auth.addUserRoutes(to: user)
+    ArtifactController(store: store, maxBytes: configuration.maxArtifactBytes, now: environment.now).addRoutes(to: user)
 
     return Application(
         router: router,
