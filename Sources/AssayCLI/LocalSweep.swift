@@ -82,7 +82,7 @@ struct LocalSweep: Sendable {
             for warning in outcome.warnings {
                 await warnings.add("trial \(trial.index): \(warning)")
             }
-            let seconds = Double(outcome.duration.components.seconds) + Double(outcome.duration.components.attoseconds) / 1e18
+            let seconds = outcome.duration.inSeconds
             return TrialResult(trial: trial, status: outcome.status, attempts: attempt, seconds: seconds, metrics: outcome.final)
         } catch {
             await warnings.add("trial \(trial.index): could not start: \(error)")

@@ -67,7 +67,7 @@ actor ProgressBar {
         }
         if running > 0 { parts.append("▶ \(running) running") }
         if retries > 0 { parts.append("↻ \(retries) retried") }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         parts.append("elapsed \(Self.format(seconds))")
         if done > 0, done < total {
             parts.append("ETA \(Self.format(seconds / Double(done) * Double(total - done)))")

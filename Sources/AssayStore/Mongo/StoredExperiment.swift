@@ -58,8 +58,7 @@ struct StoredExperiment: Sendable {
 
     /// The document of a new, queued experiment: one write, whatever the trial count.
     static func document(for experiment: NewExperiment, id: ExperimentID, now: Date) -> BSON.Document {
-        let duration = experiment.leaseDuration.components
-        let leaseSeconds = Double(duration.seconds) + Double(duration.attoseconds) / 1e18
+        let leaseSeconds = experiment.leaseDuration.inSeconds
         return [
             "_id": .string(id),
             "owner": .string(experiment.owner),

@@ -1,3 +1,4 @@
+import AssayCore
 import Foundation
 import GRDB
 
@@ -26,8 +27,7 @@ extension SQLiteStore {
     }
 
     static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        duration.inSeconds
     }
 
     static func json(_ value: some Encodable) throws -> String {

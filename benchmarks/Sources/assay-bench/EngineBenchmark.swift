@@ -1,3 +1,4 @@
+import AssayCore
 import AssayEngine
 import Foundation
 import Subprocess
@@ -79,7 +80,5 @@ enum EngineBenchmark {
         guard status == 0 else { throw Failure(description: "\(path) ended with wait status \(status)") }
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    private static func seconds(_ duration: Duration) -> Double { duration.inSeconds }
 }

@@ -109,5 +109,5 @@ enum StoreBenchmark {
 
     static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
     static func milliseconds(_ d: Duration) -> Double { seconds(d) * 1000 }
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+    static func seconds(_ d: Duration) -> Double { d.inSeconds }
 }
