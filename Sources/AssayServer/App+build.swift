@@ -13,11 +13,15 @@ public struct ServerEnvironment: Sendable {
     public var loginWindow: TimeInterval
     /// How long `/readyz` waits for the store's ping.
     public var readinessTimeout: Duration
+    /// Where experiments run.
+    public var executor: any Executor
 
     public init(
         now: @escaping @Sendable () -> Date = { Date() }, sessionLifetime: TimeInterval = 7 * 24 * 3600,
-        loginFailuresPerWindow: Int = 5, loginWindow: TimeInterval = 60, readinessTimeout: Duration = .seconds(2)
+        loginFailuresPerWindow: Int = 5, loginWindow: TimeInterval = 60, readinessTimeout: Duration = .seconds(2),
+        executor: any Executor = RecordingExecutor()
     ) {
+        self.executor = executor
         self.readinessTimeout = readinessTimeout
         self.now = now
         self.sessionLifetime = sessionLifetime
@@ -49,6 +53,8 @@ public func buildApplication(
     let user = api.group().add(middleware: UserAuthenticationMiddleware(authentication: authentication))
     auth.addUserRoutes(to: user)
     ArtifactController(store: store, maxBytes: configuration.maxArtifactBytes, now: environment.now).addRoutes(to: user)
+    ExperimentController(store: store, executor: environment.executor, maxTrials: configuration.maxTrials, now: environment.now)
+        .addRoutes(to: user)
 
     return Application(
         router: router,

@@ -46,9 +46,13 @@ struct ConformanceExperimentsTests {
         #expect(try await names(ExperimentFilter(text: "_")) == ["Big 100%_sweep"])
         _ = try await store.cancelExperiment(id: created[1].id, owner: ada.id, now: T0)
         #expect(try await names(ExperimentFilter(status: .canceled)) == ["sweep 1"])
-        _ = try await store.setArchived(id: created[2].id, owner: ada.id, archived: true)
+        #expect(try await store.setArchived(id: created[2].id, owner: ada.id, archived: true)?.archived == true)
+        #expect(try await store.experiment(id: created[2].id, owner: ada.id)?.archived == true)
         #expect(try await !names(ExperimentFilter()).contains("sweep 2"))
         #expect(try await names(ExperimentFilter(includeArchived: true)).contains("sweep 2"))
+        #expect(try await store.setArchived(id: created[2].id, owner: ada.id, archived: false)?.archived == false)
+        #expect(try await names(ExperimentFilter()).contains("sweep 2"))
+        _ = try await store.setArchived(id: created[2].id, owner: ada.id, archived: true)
 
         // Pages of 2 stay stable while newer experiments are added between requests.
         var seen: [String] = []

@@ -25,13 +25,20 @@ public struct APIError: Error, Sendable, Equatable, HTTPResponseError {
     public var fields: [FieldError]
     /// Extra response headers (`Retry-After`).
     public var headers: HTTPFields
+    /// The name each entry of `fields` gives its field: `field` for request
+    /// bodies, `path` for declaration field paths (`parameters.lr.max`).
+    public var fieldKey: String
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, fields: [FieldError] = [], headers: HTTPFields = [:]) {
+    public init(
+        _ status: HTTPResponse.Status, code: String, message: String, fields: [FieldError] = [], headers: HTTPFields = [:],
+        fieldKey: String = "field"
+    ) {
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields
         self.headers = headers
+        self.fieldKey = fieldKey
     }
 
     public static func badRequest(_ message: String) -> APIError {
@@ -74,13 +81,13 @@ public struct APIError: Error, Sendable, Equatable, HTTPResponseError {
         struct Detail: Encodable {
             var code: String
             var message: String
-            var fields: [FieldError]?
+            var fields: [[String: String]]?
         }
         var error: Detail
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = Body(error: .init(code: code, message: message, fields: fields.isEmpty ? nil : fields))
+        let body = Body(error: .init(code: code, message: message, fields: fields.isEmpty ? nil : fields.map { [fieldKey: $0.field, "message": $0.message] }))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var response = Response(

@@ -22,7 +22,15 @@ extension BSON.Document {
         return value
     }
 
-    func bool(_ key: String) -> Bool { self[key]?.bool ?? false }
+    /// nx-27017 stores a `$set` boolean as int32 0/1, so a number counts too.
+    func bool(_ key: String) -> Bool {
+        switch self[key] {
+        case .bool(let value): value
+        case .int32(let value): value != 0
+        case .int64(let value): value != 0
+        default: false
+        }
+    }
 
     /// A time written by ``StoredValue/time(_:)`` (or a BSON date).
     func date(_ key: String) throws -> Date {

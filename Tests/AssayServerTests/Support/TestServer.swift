@@ -34,12 +34,12 @@ let quietLogger: Logger = {
 /// Builds the application over `store` and runs `body` with a router test client.
 func withServer(
     _ store: any ExperimentStore, clock: TestClock = TestClock(), configuration: ServerConfiguration = testConfiguration(),
-    setup: TestingSetup = .router, logger: Logger = quietLogger, readinessTimeout: Duration = .seconds(2), _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    setup: TestingSetup = .router, logger: Logger = quietLogger, readinessTimeout: Duration = .seconds(2), executor: any Executor = RecordingExecutor(), _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
     var configuration = configuration
     configuration.port = 0  // live tests: any free port
     let app = try await buildApplication(
-        configuration: configuration, store: store, environment: ServerEnvironment(now: { clock.now() }, readinessTimeout: readinessTimeout), logger: logger)
+        configuration: configuration, store: store, environment: ServerEnvironment(now: { clock.now() }, readinessTimeout: readinessTimeout, executor: executor), logger: logger)
     try await app.test(setup) { client in try await body(client) }
 }
 

@@ -1,0 +1,38 @@
+import AssayStore
+import Synchronization
+
+/// Where experiments run: the server hands a queued experiment to its
+/// executor, which starts Runners for it (a local process, a Kubernetes Job).
+/// The real executors come with their own issues; ``RecordingExecutor`` is the
+/// default until then.
+public protocol Executor: Sendable {
+    /// Starts Runners for a newly queued experiment.
+    func start(_ experiment: ExperimentRecord) async throws
+    /// Stops the experiment's Runners (the store has already marked it canceled).
+    func cancel(_ experiment: ExperimentRecord) async throws
+}
+
+/// Starts nothing; remembers what it was asked to do, so tests can check
+/// that the routes dispatch.
+public final class RecordingExecutor: Executor {
+    /// One request to the executor.
+    public enum Call: Sendable, Hashable {
+        case start(ExperimentID)
+        case cancel(ExperimentID)
+    }
+
+    private let recorded = Mutex<[Call]>([])
+
+    public init() {}
+
+    /// Every call so far, oldest first.
+    public var calls: [Call] { recorded.withLock { $0 } }
+
+    public func start(_ experiment: ExperimentRecord) async throws {
+        recorded.withLock { $0.append(.start(experiment.id)) }
+    }
+
+    public func cancel(_ experiment: ExperimentRecord) async throws {
+        recorded.withLock { $0.append(.cancel(experiment.id)) }
+    }
+}
