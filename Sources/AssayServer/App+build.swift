@@ -53,8 +53,10 @@ public func buildApplication(
     let user = api.group().add(middleware: UserAuthenticationMiddleware(authentication: authentication))
     auth.addUserRoutes(to: user)
     ArtifactController(store: store, maxBytes: configuration.maxArtifactBytes, now: environment.now).addRoutes(to: user)
-    ExperimentController(store: store, executor: environment.executor, maxTrials: configuration.maxTrials, now: environment.now)
-        .addRoutes(to: user)
+    let experiments = ExperimentController(
+        store: store, executor: environment.executor, maxTrials: configuration.maxTrials, now: environment.now)
+    experiments.addRoutes(to: user)
+    TrialController(store: store, experiments: experiments).addRoutes(to: user)
 
     return Application(
         router: router,

@@ -1,0 +1,137 @@
+import AssayCore
+import AssayStore
+import Foundation
+import Hummingbird
+import Synchronization
+
+/// An experiment's trials, their logs, and its results as CSV or JSON.
+/// Parameters are recomputed from the stored declaration's plan, never stored.
+struct TrialController: Sendable {
+    let store: any ExperimentStore
+    let experiments: ExperimentController
+
+    func addRoutes(to group: RouterGroup<AssayRequestContext>) {
+        group.get("experiments/{id}/trials", use: trials)
+        group.get("experiments/{id}/trials/{index}/logs", use: logs)
+        group.get("experiments/{id}/results.csv", use: resultsCSV)
+        group.get("experiments/{id}/results.json", use: resultsJSON)
+    }
+
+    /// `?metric=loss&order=asc|desc&status=&offset=&limit=` (index order without `metric`).
+    @Sendable func trials(_ request: Request, context: AssayRequestContext) async throws -> TrialListResponse {
+        let user = try context.requireUser()
+        let record = try await experiments.experiment(context, owner: user.id)
+        let query = request.uri.queryParameters
+        var trialQuery = TrialQuery()
+        let descending: Bool
+        switch query["order"].map(String.init) {
+        case nil, "asc": descending = false
+        case "desc": descending = true
+        default: throw APIError.badRequest("order must be asc or desc")
+        }
+        if let metric = query["metric"].map(String.init), !metric.isEmpty {
+            trialQuery.order = .metric(metric, descending: descending)
+        }
+        if let status = query["status"].map(String.init) {
+            guard let value = TrialStatus(rawValue: status) else {
+                throw APIError.badRequest("status must be one of \(TrialStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            trialQuery.status = value
+        }
+        if let offset = query["offset"].map(String.init) {
+            guard let value = Int(offset), value >= 0 else { throw APIError.badRequest("offset must be 0 or more") }
+            trialQuery.offset = value
+        }
+        if let limit = query["limit"].map(String.init) {
+            guard let value = Int(limit), (1...1000).contains(value) else { throw APIError.badRequest("limit must be 1 to 1000") }
+            trialQuery.limit = value
+        }
+        let plan = try Self.plan(record)
+        let found = try await store.trials(experiment: record.id, owner: user.id, query: trialQuery)
+        return TrialListResponse(items: found.map { TrialResponse($0, planned: plan?[$0.index]) })
+    }
+
+    /// `?limit=` lines (default 1000, at most 10000), the last ones, oldest first.
+    @Sendable func logs(_ request: Request, context: AssayRequestContext) async throws -> LogListResponse {
+        let user = try context.requireUser()
+        let record = try await experiments.experiment(context, owner: user.id)
+        guard let index = context.parameters.get("index", as: Int.self), (0..<record.trialCount).contains(index) else {
+            throw APIError.notFound("trial")
+        }
+        var limit = 1000
+        if let text = request.uri.queryParameters["limit"].map(String.init) {
+            guard let value = Int(text), (1...10_000).contains(value) else { throw APIError.badRequest("limit must be 1 to 10000") }
+            limit = value
+        }
+        let lines = try await store.logs(experiment: record.id, trial: index, owner: user.id, limit: limit)
+        return LogListResponse(lines: lines)
+    }
+
+    @Sendable func resultsCSV(_ request: Request, context: AssayRequestContext) async throws -> Response {
+        let (record, table) = try await results(context)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(record.id).csv\""],
+            body: .init(byteBuffer: ByteBuffer(string: table.csv())))
+    }
+
+    @Sendable func resultsJSON(_ request: Request, context: AssayRequestContext) async throws -> Response {
+        let (record, table) = try await results(context)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: table.json(experiment: record.id))))
+    }
+
+    /// Every leased trial as a row of AssayCore's results table.
+    private func results(_ context: AssayRequestContext) async throws -> (ExperimentRecord, ResultsTable) {
+        let user = try context.requireUser()
+        let record = try await experiments.experiment(context, owner: user.id)
+        let declaration = try Declaration.parse(record.declaration)
+        let plan = try SweepPlan(declaration, maxTrials: nil)
+        let rows = Mutex<[TrialResult]>([])
+        try await store.forEachTrial(experiment: record.id, owner: user.id) { trial in
+            guard trial.index < plan.count else { return }
+            let result = TrialResult(
+                trial: plan[trial.index], status: trial.status, attempts: trial.attempts.count,
+                seconds: trial.attempts.last?.seconds ?? 0, metrics: trial.final)
+            rows.withLock { $0.append(result) }
+        }
+        let table = ResultsTable(results: rows.withLock { $0 }, parameters: declaration.parameters, objective: declaration.objective)
+        return (record, table)
+    }
+
+    /// The plan of a stored declaration (nil if it no longer parses, which a
+    /// validated declaration always does).
+    static func plan(_ record: ExperimentRecord) throws -> SweepPlan? {
+        guard let declaration = try? Declaration.parse(record.declaration) else { return nil }
+        return try? SweepPlan(declaration, maxTrials: nil)
+    }
+}
+
+/// A trial as the API shows it: its state, every attempt, the final metrics
+/// and the parameters it runs with.
+struct TrialResponse: ResponseEncodable {
+    var index: Int
+    var status: TrialStatus
+    var attempt: Int
+    var attempts: [AttemptRecord]
+    var metrics: Metrics
+    var parameters: [String: String]?
+
+    init(_ record: TrialRecord, planned: PlannedTrial?) {
+        index = record.index
+        status = record.status
+        attempt = record.attempt
+        attempts = record.attempts
+        metrics = record.final
+        parameters = planned.map { Dictionary($0.parameters.values.map { ($0.name, $0.value.description) }, uniquingKeysWith: { $1 }) }
+    }
+}
+
+struct TrialListResponse: ResponseEncodable {
+    var items: [TrialResponse]
+}
+
+struct LogListResponse: ResponseEncodable {
+    var lines: [LogLine]
+}
