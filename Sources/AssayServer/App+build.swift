@@ -15,13 +15,16 @@ public struct ServerEnvironment: Sendable {
     public var readinessTimeout: Duration
     /// Where experiments run.
     public var executor: any Executor
+    /// How long an experiment's runner token is accepted.
+    public var runnerTokenLifetime: TimeInterval
 
     public init(
         now: @escaping @Sendable () -> Date = { Date() }, sessionLifetime: TimeInterval = 7 * 24 * 3600,
         loginFailuresPerWindow: Int = 5, loginWindow: TimeInterval = 60, readinessTimeout: Duration = .seconds(2),
-        executor: any Executor = RecordingExecutor()
+        executor: any Executor = RecordingExecutor(), runnerTokenLifetime: TimeInterval = 30 * 24 * 3600
     ) {
         self.executor = executor
+        self.runnerTokenLifetime = runnerTokenLifetime
         self.readinessTimeout = readinessTimeout
         self.now = now
         self.sessionLifetime = sessionLifetime
@@ -54,9 +57,13 @@ public func buildApplication(
     auth.addUserRoutes(to: user)
     ArtifactController(store: store, maxBytes: configuration.maxArtifactBytes, now: environment.now).addRoutes(to: user)
     let experiments = ExperimentController(
-        store: store, executor: environment.executor, maxTrials: configuration.maxTrials, now: environment.now)
+        store: store, executor: environment.executor, maxTrials: configuration.maxTrials,
+        runnerTokenLifetime: environment.runnerTokenLifetime, now: environment.now)
     experiments.addRoutes(to: user)
     TrialController(store: store, experiments: experiments).addRoutes(to: user)
+    let runner = api.group("runner/experiments/{id}")
+        .add(middleware: RunnerAuthenticationMiddleware(store: store, now: environment.now))
+    RunnerController(store: store, now: environment.now).addRoutes(to: runner)
 
     return Application(
         router: router,

@@ -37,11 +37,15 @@ struct ArtifactController: Sendable {
         guard Identifier.isWellFormed(id), let artifact = try await store.artifact(id: id, owner: user.id) else {
             throw APIError.notFound("artifact")
         }
-        let store = self.store
+        return Self.streaming(artifact, from: store)
+    }
+
+    /// The artifact's bytes as a response, streamed from the store chunk by chunk.
+    static func streaming(_ artifact: Artifact, from store: any ExperimentStore) -> Response {
         let chunks = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
             let task = Task {
                 do {
-                    try await store.readArtifact(id: artifact.id, owner: user.id) { bytes in
+                    try await store.readArtifact(id: artifact.id, owner: artifact.owner) { bytes in
                         continuation.yield(ByteBuffer(bytes: bytes))
                     }
                     continuation.finish()

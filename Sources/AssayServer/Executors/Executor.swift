@@ -6,8 +6,9 @@ import Synchronization
 /// The real executors come with their own issues; ``RecordingExecutor`` is the
 /// default until then.
 public protocol Executor: Sendable {
-    /// Starts Runners for a newly queued experiment.
-    func start(_ experiment: ExperimentRecord) async throws
+    /// Starts Runners for a newly queued experiment. `runnerToken` opens the
+    /// experiment's runner routes; it is given to the Runners and nowhere else.
+    func start(_ experiment: ExperimentRecord, runnerToken: String) async throws
     /// Stops the experiment's Runners (the store has already marked it canceled).
     func cancel(_ experiment: ExperimentRecord) async throws
 }
@@ -22,14 +23,21 @@ public final class RecordingExecutor: Executor {
     }
 
     private let recorded = Mutex<[Call]>([])
+    private let tokens = Mutex<[ExperimentID: String]>([:])
 
     public init() {}
 
     /// Every call so far, oldest first.
     public var calls: [Call] { recorded.withLock { $0 } }
 
-    public func start(_ experiment: ExperimentRecord) async throws {
+    /// The runner token an experiment was started with.
+    public func runnerToken(of experiment: ExperimentID) -> String? {
+        tokens.withLock { $0[experiment] }
+    }
+
+    public func start(_ experiment: ExperimentRecord, runnerToken: String) async throws {
         recorded.withLock { $0.append(.start(experiment.id)) }
+        tokens.withLock { $0[experiment.id] = runnerToken }
     }
 
     public func cancel(_ experiment: ExperimentRecord) async throws {

@@ -9,7 +9,12 @@ struct ExperimentController: Sendable {
     let store: any ExperimentStore
     let executor: any Executor
     let maxTrials: Int
+    /// How long a runner token opens the experiment's runner routes.
+    let runnerTokenLifetime: TimeInterval
     let now: @Sendable () -> Date
+
+    /// Runner tokens start with this, so a leaked one is recognisable.
+    static let runnerTokenPrefix = "asr_"
 
     func addRoutes(to group: RouterGroup<AssayRequestContext>) {
         group.post("experiments", use: create)
@@ -63,10 +68,16 @@ struct ExperimentController: Sendable {
         return (declaration, plan)
     }
 
-    /// Hands a new experiment to the executor and answers 201.
+    /// Issues the experiment's runner token, hands both to the executor and
+    /// answers 201 (the token is never in an API response).
     private func started(_ record: ExperimentRecord, context: AssayRequestContext) async throws -> EditedResponse<CreatedExperimentResponse> {
         context.logger.info("experiment created", metadata: ["experiment": "\(record.id)", "trials": "\(record.trialCount)"])
-        try await executor.start(record)
+        let secret = SecretToken.generate(prefix: Self.runnerTokenPrefix)
+        let issued = now()
+        _ = try await store.createCredential(Credential(
+            id: "", kind: .runner, owner: record.owner, experiment: record.id, name: "runner",
+            secretHash: SecretToken.hash(secret), createdAt: issued, expiresAt: issued.addingTimeInterval(runnerTokenLifetime)))
+        try await executor.start(record, runnerToken: secret)
         return EditedResponse(
             status: .created, response: CreatedExperimentResponse(id: record.id, status: record.status, trials: record.trialCount))
     }

@@ -8,6 +8,8 @@ public struct AssayRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated user; nil before authentication and on public routes.
     public var user: User?
+    /// On runner routes: the experiment whose runner token was presented.
+    public var runnerExperiment: ExperimentID?
     /// The client's IP address ("unknown" when there is none, as in router tests).
     public let clientAddress: String
 

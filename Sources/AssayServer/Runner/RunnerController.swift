@@ -1,0 +1,81 @@
+import AssayStore
+import Foundation
+import Hummingbird
+
+/// The routes a Runner uses, behind ``RunnerAuthenticationMiddleware``:
+/// the spec, the artifact, leases and event batches of one experiment.
+struct RunnerController: Sendable {
+    let store: any ExperimentStore
+    let now: @Sendable () -> Date
+
+    /// The most trials one lease request may take.
+    static let maxLease = 1000
+    /// Event batches carry columnar metrics and log lines: larger than other JSON bodies.
+    static let maxBatchBytes = 4 * 1024 * 1024
+
+    func addRoutes(to group: RouterGroup<AssayRequestContext>) {
+        group.get("spec", use: spec)
+        group.get("artifact", use: artifact)
+        group.post("lease", use: lease)
+        group.post("events", use: events)
+    }
+
+    @Sendable func spec(_ request: Request, context: AssayRequestContext) async throws -> RunnerSpecResponse {
+        let record = try await experiment(context)
+        let artifact = try await record.artifact.asyncFlatMap { try await store.artifact(id: $0, owner: record.owner) }
+        return RunnerSpecResponse(
+            experiment: record.id, status: record.status, declaration: record.declaration,
+            artifact: artifact.map { .init(id: $0.id, sha256: $0.sha256, size: $0.size) },
+            trials: record.trialCount, maxAttempts: record.maxAttempts, leaseSeconds: record.leaseSeconds)
+    }
+
+    @Sendable func artifact(_ request: Request, context: AssayRequestContext) async throws -> Response {
+        let record = try await experiment(context)
+        guard let id = record.artifact, let artifact = try await store.artifact(id: id, owner: record.owner) else {
+            throw APIError.notFound("artifact")
+        }
+        return ArtifactController.streaming(artifact, from: store)
+    }
+
+    @Sendable func lease(_ request: Request, context: AssayRequestContext) async throws -> LeaseResponse {
+        let record = try await experiment(context)
+        let body = try await request.decode(as: LeaseRequest.self, context: context)
+        var errors: [APIError.FieldError] = []
+        if body.runner.isEmpty || body.runner.count > 200 { errors.append(.init(field: "runner", message: "1 to 200 characters")) }
+        if !(1...Self.maxLease).contains(body.max) { errors.append(.init(field: "max", message: "1 to \(Self.maxLease)")) }
+        if !errors.isEmpty { throw APIError.invalid(errors) }
+        let leases = try await store.lease(experiment: record.id, runner: body.runner, max: body.max, now: now())
+        let status = leases.isEmpty ? record.status : (try await store.experiment(id: record.id, owner: nil)?.status ?? record.status)
+        context.logger.debug("leased", metadata: ["runner": "\(body.runner)", "trials": "\(leases.map(\.index))"])
+        return LeaseResponse(leases: leases, status: status)
+    }
+
+    @Sendable func events(_ request: Request, context: AssayRequestContext) async throws -> EventBatchResponse {
+        let record = try await experiment(context)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: Self.maxBatchBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.tooLarge(limit: Self.maxBatchBytes)
+        }
+        let body = try StrictJSONDecoder.decode(EventBatchRequest.self, from: Data(buffer: buffer))
+        let outcome = try await store.applyEvents(
+            EventBatch(experiment: record.id, runner: body.runner, seq: body.seq, events: body.events.map(\.event)), now: now())
+        return EventBatchResponse(duplicate: outcome.duplicate, status: outcome.experimentStatus, revoked: outcome.revoked)
+    }
+
+    /// The experiment the runner token was issued for (404 once it is deleted).
+    private func experiment(_ context: AssayRequestContext) async throws -> ExperimentRecord {
+        guard let id = context.runnerExperiment, let record = try await store.experiment(id: id, owner: nil) else {
+            throw APIError.notFound("experiment")
+        }
+        return record
+    }
+}
+
+extension Optional {
+    fileprivate func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

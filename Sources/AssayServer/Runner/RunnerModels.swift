@@ -1,0 +1,94 @@
+import AssayCore
+import AssayStore
+import Foundation
+import Hummingbird
+
+/// `GET .../spec`: what a Runner needs to start.
+struct RunnerSpecResponse: ResponseEncodable {
+    struct ArtifactInfo: Encodable {
+        var id: String
+        var sha256: String
+        var size: Int
+    }
+
+    var experiment: String
+    var status: ExperimentStatus
+    var declaration: String
+    var artifact: ArtifactInfo?
+    var trials: Int
+    var maxAttempts: Int
+    var leaseSeconds: Double
+}
+
+/// `POST .../lease`.
+struct LeaseRequest: StrictDecodable {
+    typealias Field = CodingKeys
+    enum CodingKeys: String, CodingKey, CaseIterable { case runner, max }
+    var runner: String
+    var max: Int
+}
+
+/// The trials handed out and the experiment's state (a final one leases nothing more).
+struct LeaseResponse: ResponseEncodable {
+    var leases: [TrialLease]
+    var status: ExperimentStatus
+}
+
+/// `POST .../events`: one batch, applied once per `(runner, seq)`.
+struct EventBatchRequest: StrictDecodable {
+    typealias Field = CodingKeys
+    enum CodingKeys: String, CodingKey, CaseIterable { case runner, seq, events }
+    var runner: String
+    var seq: Int
+    var events: [RunnerEventBody]
+}
+
+/// One event as Runners send it, told apart by `type`:
+/// `{"type": "metrics", "trial", "attempt", "steps": [3, 4], "metrics": {"loss": [0.2, 0.1]}}` (columnar),
+/// `{"type": "log", "trial", "attempt", "stream": "stdout", "lines": […]}`,
+/// `{"type": "finished", "trial", "attempt", "status", "exitCode"?, "seconds", "metrics": {…}, "reason"?}`.
+struct RunnerEventBody: Decodable {
+    enum Kind: String, Decodable { case metrics, log, finished }
+
+    enum CodingKeys: String, CodingKey {
+        case type, trial, attempt, steps, metrics, stream, lines, status, exitCode, seconds, reason
+    }
+
+    var event: RunnerEvent
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let trial = try container.decode(Int.self, forKey: .trial)
+        let attempt = try container.decode(Int.self, forKey: .attempt)
+        switch try container.decode(Kind.self, forKey: .type) {
+        case .metrics:
+            let steps = try container.decode([Int?].self, forKey: .steps)
+            let values = try container.decode([String: [Double?]].self, forKey: .metrics)
+            guard values.values.allSatisfy({ $0.count == steps.count }) else {
+                throw DecodingError.dataCorruptedError(forKey: .metrics, in: container, debugDescription: "one value per step")
+            }
+            event = .metrics(trial: trial, attempt: attempt, steps: steps, values: values)
+        case .log:
+            event = .log(trial: trial, attempt: attempt, stream: try container.decode(LogStream.self, forKey: .stream),
+                         lines: try container.decode([String].self, forKey: .lines))
+        case .finished:
+            let status = try container.decode(TrialStatus.self, forKey: .status)
+            guard status.isFinal else {
+                throw DecodingError.dataCorruptedError(forKey: .status, in: container, debugDescription: "a final status")
+            }
+            event = .finished(
+                trial: trial, attempt: attempt, status: status,
+                exitCode: try container.decodeIfPresent(Int32.self, forKey: .exitCode),
+                seconds: try container.decode(Double.self, forKey: .seconds),
+                final: try container.decodeIfPresent(Metrics.self, forKey: .metrics) ?? Metrics(),
+                reason: try container.decodeIfPresent(String.self, forKey: .reason))
+        }
+    }
+}
+
+/// What applying a batch did: `revoked` lists trials whose lease the Runner lost.
+struct EventBatchResponse: ResponseEncodable {
+    var duplicate: Bool
+    var status: ExperimentStatus
+    var revoked: [Int]
+}

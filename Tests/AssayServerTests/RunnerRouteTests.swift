@@ -1,0 +1,93 @@
+@testable import AssayServer
+import AssayStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct RunnerRouteTests {
+    @Test(arguments: StoreKind.allCases)
+    func aRunnerLeasesTrialsAndReportsThem(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        let executor = RecordingExecutor()
+        try await withServer(store, executor: executor) { client in
+            let token = try await client.userToken("alice")
+            let artifact = try await client.artifactID(token: token)
+            let created = try await client.send(
+                .post, "/api/v1/experiments", json: ["declaration": declaration(), "artifact": artifact], token: token)
+            let id = try #require(created.json["id"] as? String)
+            #expect(!String(buffer: created.body).contains("asr_"))
+            let runnerToken = try #require(executor.runnerToken(of: id))
+            #expect(runnerToken.hasPrefix("asr_"))
+            let base = "/api/v1/runner/experiments/\(id)"
+
+            let spec = try await client.send(.get, "\(base)/spec", token: runnerToken)
+            #expect(spec.status == .ok)
+            #expect(spec.json["trials"] as? Int == 6)
+            #expect(spec.json["maxAttempts"] as? Int == 2)
+            #expect((spec.json["artifact"] as? [String: Any])?["id"] as? String == artifact)
+            let download = try await client.send(.get, "\(base)/artifact", token: runnerToken)
+            #expect(Array(download.body.readableBytesView) == artifactBytes(100))
+
+            let lease = try await client.send(.post, "\(base)/lease", json: ["runner": "r1", "max": 2], token: runnerToken)
+            #expect(lease.status == .ok)
+            #expect((lease.json["leases"] as? [[String: Any]])?.compactMap { $0["index"] as? Int } == [0, 1])
+            #expect(lease.json["status"] as? String == "running")
+
+            let batch: [String: Any] = ["runner": "r1", "seq": 1, "events": [
+                ["type": "metrics", "trial": 0, "attempt": 1, "steps": [1, 2], "metrics": ["loss": [0.5, NSNull()]]],
+                ["type": "log", "trial": 0, "attempt": 1, "stream": "stdout", "lines": ["hello"]],
+                ["type": "finished", "trial": 0, "attempt": 1, "status": "succeeded", "exitCode": 0, "seconds": 1.25, "metrics": ["loss": 0.25]],
+            ]]
+            let applied = try await client.send(.post, "\(base)/events", json: batch, token: runnerToken)
+            #expect(applied.status == .ok)
+            #expect(applied.json["duplicate"] as? Bool == false)
+            let again = try await client.send(.post, "\(base)/events", json: batch, token: runnerToken)
+            #expect(again.json["duplicate"] as? Bool == true)
+
+            let trials = try await client.send(.get, "/api/v1/experiments/\(id)/trials?status=succeeded", token: token)
+            let trial = try #require((trials.json["items"] as? [[String: Any]])?.first)
+            #expect(trial["index"] as? Int == 0)
+            #expect((trial["metrics"] as? [String: Any])?["loss"] as? Double == 0.25)
+            let logs = try await client.send(.get, "/api/v1/experiments/\(id)/trials/0/logs", token: token)
+            #expect((logs.json["lines"] as? [[String: Any]])?.compactMap { $0["text"] as? String } == ["hello"])
+
+            let bad = try await client.send(.post, "\(base)/events", json: ["runner": "r1", "seq": 2, "events": [
+                ["type": "metrics", "trial": 1, "attempt": 1, "steps": [1, 2], "metrics": ["loss": [0.5]]],
+            ]], token: runnerToken)
+            #expect(bad.status == .badRequest)
+            let tooMany = try await client.send(.post, "\(base)/lease", json: ["runner": "r1", "max": 0], token: runnerToken)
+            #expect(tooMany.status == .unprocessableContent)
+        }
+    }
+
+    /// 401 without a token, 403 for another experiment's runner token or a user's token.
+    @Test(arguments: StoreKind.allCases)
+    func aRunnerTokenOpensOnlyItsOwnExperiment(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        let executor = RecordingExecutor()
+        let clock = TestClock()
+        try await withServer(store, clock: clock, executor: executor) { client in
+            let token = try await client.userToken("alice")
+            let artifact = try await client.artifactID(token: token)
+            let first = try await client.createExperiment(token: token, artifact: artifact)
+            let second = try await client.createExperiment(token: token, artifact: artifact)
+            let firstToken = try #require(executor.runnerToken(of: first))
+            for (method, path, json) in [
+                (HTTPRequest.Method.get, "spec", nil), (.get, "artifact", nil),
+                (.post, "lease", ["runner": "r1", "max": 1] as [String: Any]),
+                (.post, "events", ["runner": "r1", "seq": 1, "events": [[String: Any]]()] as [String: Any]),
+            ] {
+                let uri = "/api/v1/runner/experiments/\(second)/\(path)"
+                #expect(try await client.send(method, uri, json: json).status == .unauthorized, "\(uri)")
+                #expect(try await client.send(method, uri, json: json, token: "asr_unknown").status == .unauthorized, "\(uri)")
+                #expect(try await client.send(method, uri, json: json, token: firstToken).status == .forbidden, "\(uri)")
+                #expect(try await client.send(method, uri, json: json, token: token).status == .forbidden, "\(uri)")
+                let own = try await client.send(method, "/api/v1/runner/experiments/\(first)/\(path)", json: json, token: firstToken)
+                #expect(own.status == .ok, "\(path)")
+            }
+            clock.advance(ServerEnvironment().runnerTokenLifetime + 1)
+            #expect(try await client.send(.get, "/api/v1/runner/experiments/\(first)/spec", token: firstToken).status == .unauthorized)
+        }
+    }
+}
