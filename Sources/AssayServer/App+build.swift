@@ -63,7 +63,7 @@ public func buildApplication(
     TrialController(store: store, experiments: experiments).addRoutes(to: user)
     let runner = api.group("runner/experiments/{id}")
         .add(middleware: RunnerAuthenticationMiddleware(store: store, now: environment.now))
-    RunnerController(store: store, now: environment.now).addRoutes(to: runner)
+    RunnerController(store: store, smtp: configuration.smtp, now: environment.now).addRoutes(to: runner)
 
     return Application(
         router: router,

@@ -77,6 +77,8 @@ import Testing
                 (HTTPRequest.Method.get, "spec", nil), (.get, "artifact", nil),
                 (.post, "lease", ["runner": "r1", "max": 1] as [String: Any]),
                 (.post, "events", ["runner": "r1", "seq": 1, "events": [[String: Any]]()] as [String: Any]),
+                (.post, "claim-notification", ["runner": "r1"]),
+                (.post, "setup-failed", ["runner": "r1", "reason": "pip failed"]),
             ] {
                 let uri = "/api/v1/runner/experiments/\(second)/\(path)"
                 #expect(try await client.send(method, uri, json: json).status == .unauthorized, "\(uri)")
@@ -88,6 +90,40 @@ import Testing
             }
             clock.advance(ServerEnvironment().runnerTokenLifetime + 1)
             #expect(try await client.send(.get, "/api/v1/runner/experiments/\(first)/spec", token: firstToken).status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aFailedSetupFailsTheExperimentAndOneRunnerClaimsTheMail(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        let executor = RecordingExecutor()
+        var configuration = testConfiguration()
+        configuration.smtp = .init(url: URL(string: "smtp://mail.test:587")!, user: "assay", password: "mail-secret", from: "assay@test")
+        try await withServer(store, configuration: configuration, executor: executor) { client in
+            let token = try await client.userToken("alice")
+            let id = try await client.createExperiment(token: token, artifact: try await client.artifactID(token: token))
+            let runnerToken = try #require(executor.runnerToken(of: id))
+            let base = "/api/v1/runner/experiments/\(id)"
+
+            let early = try await client.send(.post, "\(base)/claim-notification", json: ["runner": "r1"], token: runnerToken)
+            #expect(early.json["granted"] as? Bool == false)
+            #expect(early.json["smtp"] == nil)
+
+            let empty = try await client.send(.post, "\(base)/setup-failed", json: ["runner": "r1", "reason": " "], token: runnerToken)
+            #expect(empty.status == .unprocessableContent)
+            let failed = try await client.send(
+                .post, "\(base)/setup-failed", json: ["runner": "r1", "reason": "setup exited with 1"], token: runnerToken)
+            #expect(failed.json["status"] as? String == "failed")
+            let detail = try await client.send(.get, "/api/v1/experiments/\(id)", token: token)
+            #expect(detail.json["status"] as? String == "failed")
+            #expect(detail.json["reason"] as? String == "setup exited with 1")
+
+            let claim = try await client.send(.post, "\(base)/claim-notification", json: ["runner": "r1"], token: runnerToken)
+            #expect(claim.json["granted"] as? Bool == true)
+            #expect((claim.json["smtp"] as? [String: Any])?["password"] as? String == "mail-secret")
+            let second = try await client.send(.post, "\(base)/claim-notification", json: ["runner": "r2"], token: runnerToken)
+            #expect(second.json["granted"] as? Bool == false)
+            #expect(!String(buffer: second.body).contains("mail-secret"))
         }
     }
 }

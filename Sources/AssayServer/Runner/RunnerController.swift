@@ -3,9 +3,12 @@ import Foundation
 import Hummingbird
 
 /// The routes a Runner uses, behind ``RunnerAuthenticationMiddleware``:
-/// the spec, the artifact, leases and event batches of one experiment.
+/// the spec, the artifact, leases, event batches, a failed setup and the
+/// completion-mail claim of one experiment.
 struct RunnerController: Sendable {
     let store: any ExperimentStore
+    /// Handed to the Runner that wins the notification claim, and to no one else.
+    let smtp: ServerConfiguration.SMTP?
     let now: @Sendable () -> Date
 
     /// The most trials one lease request may take.
@@ -18,6 +21,8 @@ struct RunnerController: Sendable {
         group.get("artifact", use: artifact)
         group.post("lease", use: lease)
         group.post("events", use: events)
+        group.post("setup-failed", use: setupFailed)
+        group.post("claim-notification", use: claimNotification)
     }
 
     @Sendable func spec(_ request: Request, context: AssayRequestContext) async throws -> RunnerSpecResponse {
@@ -62,6 +67,27 @@ struct RunnerController: Sendable {
         let outcome = try await store.applyEvents(
             EventBatch(experiment: record.id, runner: body.runner, seq: body.seq, events: body.events.map(\.event)), now: now())
         return EventBatchResponse(duplicate: outcome.duplicate, status: outcome.experimentStatus, revoked: outcome.revoked)
+    }
+
+    /// Fails the experiment with the Runner's reason; its remaining trials count as canceled.
+    @Sendable func setupFailed(_ request: Request, context: AssayRequestContext) async throws -> RunnerStatusResponse {
+        let record = try await experiment(context)
+        let body = try await request.decode(as: SetupFailedRequest.self, context: context)
+        let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw APIError.invalid([.init(field: "reason", message: "must not be empty")]) }
+        let failed = try await store.failExperiment(id: record.id, reason: String(reason.prefix(2000)), now: now())
+        context.logger.notice("setup failed", metadata: ["runner": "\(body.runner)"])
+        return RunnerStatusResponse(status: failed?.status ?? record.status)
+    }
+
+    /// `granted` is true for exactly one claim of a final experiment's mail.
+    @Sendable func claimNotification(_ request: Request, context: AssayRequestContext) async throws -> ClaimNotificationResponse {
+        let record = try await experiment(context)
+        let body = try await request.decode(as: ClaimNotificationRequest.self, context: context)
+        let granted = try await store.claimNotification(experiment: record.id, runner: body.runner, now: now())
+        return ClaimNotificationResponse(granted: granted, smtp: smtp.map {
+            .init(url: $0.url.absoluteString, user: $0.user, password: $0.password, from: $0.from, starttls: $0.startTLS.rawValue)
+        })
     }
 
     /// The experiment the runner token was issued for (404 once it is deleted).

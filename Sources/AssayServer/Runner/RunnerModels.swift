@@ -92,3 +92,46 @@ struct EventBatchResponse: ResponseEncodable {
     var status: ExperimentStatus
     var revoked: [Int]
 }
+
+/// `POST .../setup-failed`: the Runner's setup (or the artifact) failed.
+struct SetupFailedRequest: StrictDecodable {
+    typealias Field = CodingKeys
+    enum CodingKeys: String, CodingKey, CaseIterable { case runner, reason }
+    var runner: String
+    var reason: String
+}
+
+/// `POST .../claim-notification`.
+struct ClaimNotificationRequest: StrictDecodable {
+    typealias Field = CodingKeys
+    enum CodingKeys: String, CodingKey, CaseIterable { case runner }
+    var runner: String
+}
+
+/// The experiment's state after a Runner's report.
+struct RunnerStatusResponse: ResponseEncodable {
+    var status: ExperimentStatus
+}
+
+/// Whether this Runner sends the completion mail; only then the SMTP settings
+/// (`smtp` is null when the server has no mail configured).
+struct ClaimNotificationResponse: ResponseEncodable {
+    struct SMTPSettings: Encodable {
+        var url: String
+        var user: String?
+        var password: String?
+        var from: String?
+        var starttls: String
+    }
+
+    var granted: Bool
+    var smtp: SMTPSettings?
+
+    enum CodingKeys: String, CodingKey { case granted, smtp }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(granted, forKey: .granted)
+        if granted { try container.encode(smtp, forKey: .smtp) }
+    }
+}
