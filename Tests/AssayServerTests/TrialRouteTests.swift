@@ -76,6 +76,46 @@ func experimentWithResults(_ client: any TestClientProtocol, store: any Experime
         }
     }
 
+    @Test(arguments: StoreKind.allCases)
+    func theBundleIsAZipOfResultsDeclarationAndLogs(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        let clock = TestClock()
+        try await withServer(store, clock: clock) { client in
+            let (token, id) = try await experimentWithResults(client, store: store, clock: clock)
+            let response = try await client.send(.get, "/api/v1/experiments/\(id)/bundle.zip", token: token)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/zip")
+            let file = FileManager.default.temporaryDirectory.appending(path: "bundle-\(UUID().uuidString).zip")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try Data(buffer: response.body).write(to: file)
+            let (tested, _) = try unzip(["-t", file.path])
+            #expect(tested == 0)
+            let (listed, names) = try unzip(["-Z1", file.path])
+            #expect(listed == 0)
+            #expect(names.split(separator: "\n") == [
+                "results.csv", "results.json", "assay.yaml", "logs/trial-0.log", "logs/trial-1.log", "logs/trial-2.log",
+            ])
+            let (_, log) = try unzip(["-p", file.path, "logs/trial-0.log"])
+            #expect(log == "[1 stdout] epoch 1\n[1 stdout] epoch 2\n")
+            let csv = try await client.send(.get, "/api/v1/experiments/\(id)/results.csv", token: token)
+            let (_, bundled) = try unzip(["-p", file.path, "results.csv"])
+            #expect(bundled == String(buffer: csv.body))
+        }
+    }
+
+    /// Runs Info-ZIP's unzip (a real, independent reader of the archive).
+    private func unzip(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["unzip"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
     /// Anonymous 401, another user 404, a runner token 403.
     @Test(arguments: StoreKind.allCases)
     func authorizationMatrix(kind: StoreKind) async throws {
@@ -89,7 +129,7 @@ func experimentWithResults(_ client: any TestClientProtocol, store: any Experime
             _ = try await store.createCredential(Credential(
                 id: "", kind: .runner, owner: owner.id, experiment: id, name: "runner", secretHash: SecretToken.hash(runnerSecret),
                 createdAt: clock.now(), expiresAt: clock.now().addingTimeInterval(3600)))
-            for path in ["trials", "trials/0/logs", "results.csv", "results.json"] {
+            for path in ["trials", "trials/0/logs", "results.csv", "results.json", "bundle.zip"] {
                 let uri = "/api/v1/experiments/\(id)/\(path)"
                 #expect(try await client.send(.get, uri).status == .unauthorized, "\(uri)")
                 #expect(try await client.send(.get, uri, token: bob).status == .notFound, "\(uri)")

@@ -4,7 +4,8 @@ import Foundation
 import Hummingbird
 import Synchronization
 
-/// An experiment's trials, their logs, and its results as CSV or JSON.
+/// An experiment's trials, their logs, and its results as CSV, JSON or a
+/// ZIP bundle with the logs.
 /// Parameters are recomputed from the stored declaration's plan, never stored.
 struct TrialController: Sendable {
     let store: any ExperimentStore
@@ -15,6 +16,7 @@ struct TrialController: Sendable {
         group.get("experiments/{id}/trials/{index}/logs", use: logs)
         group.get("experiments/{id}/results.csv", use: resultsCSV)
         group.get("experiments/{id}/results.json", use: resultsJSON)
+        group.get("experiments/{id}/bundle.zip", use: bundle)
     }
 
     /// `?metric=loss&order=asc|desc&status=&offset=&limit=` (index order without `metric`).
@@ -81,6 +83,37 @@ struct TrialController: Sendable {
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: table.json(experiment: record.id))))
     }
+
+    /// `results.csv`, `results.json`, the declaration (`assay.yaml`: JSON is
+    /// YAML too) and `logs/trial-<index>.log` for every leased trial, written
+    /// into the response one entry at a time.
+    @Sendable func bundle(_ request: Request, context: AssayRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let (record, table) = try await results(context)
+        let indexes = table.rows.map(\.trial.index).sorted()
+        let store = self.store
+        let modified = record.finishedAt ?? record.createdAt
+        let body = ResponseBody { writer in
+            var zip = ZipStream(modified: modified)
+            try await writer.write(zip.entry(named: "results.csv", contents: Array(table.csv().utf8)))
+            try await writer.write(zip.entry(named: "results.json", contents: Array(table.json(experiment: record.id).utf8)))
+            try await writer.write(zip.entry(named: "assay.yaml", contents: Array(record.declaration.utf8)))
+            for index in indexes where zip.entryCount < ZipStream.maxEntries {
+                let lines = try await store.logs(experiment: record.id, trial: index, owner: user.id, limit: Self.bundleLogLines)
+                let text = lines.map { "[\($0.attempt) \($0.stream.rawValue)] \($0.text)\n" }.joined()
+                try await writer.write(zip.entry(named: "logs/trial-\(index).log", contents: Array(text.utf8)))
+            }
+            try await writer.write(zip.finish())
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/zip", .contentDisposition: "attachment; filename=\"\(record.id).zip\""],
+            body: body)
+    }
+
+    /// The log lines of a trial a bundle keeps (the store keeps a tail anyway).
+    static let bundleLogLines = 100_000
 
     /// Every leased trial as a row of AssayCore's results table.
     private func results(_ context: AssayRequestContext) async throws -> (ExperimentRecord, ResultsTable) {
