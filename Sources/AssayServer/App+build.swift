@@ -56,14 +56,16 @@ public func buildApplication(
     let user = api.group().add(middleware: UserAuthenticationMiddleware(authentication: authentication))
     auth.addUserRoutes(to: user)
     ArtifactController(store: store, maxBytes: configuration.maxArtifactBytes, now: environment.now).addRoutes(to: user)
+    let live = LiveEvents()
     let experiments = ExperimentController(
         store: store, executor: environment.executor, maxTrials: configuration.maxTrials,
-        runnerTokenLifetime: environment.runnerTokenLifetime, now: environment.now)
+        runnerTokenLifetime: environment.runnerTokenLifetime, live: live, now: environment.now)
     experiments.addRoutes(to: user)
     TrialController(store: store, experiments: experiments).addRoutes(to: user)
+    LiveEventController(store: store, live: live, experiments: experiments).addRoutes(to: user)
     let runner = api.group("runner/experiments/{id}")
         .add(middleware: RunnerAuthenticationMiddleware(store: store, now: environment.now))
-    RunnerController(store: store, smtp: configuration.smtp, now: environment.now).addRoutes(to: runner)
+    RunnerController(store: store, smtp: configuration.smtp, live: live, now: environment.now).addRoutes(to: runner)
 
     return Application(
         router: router,

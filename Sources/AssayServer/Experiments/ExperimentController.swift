@@ -11,6 +11,7 @@ struct ExperimentController: Sendable {
     let maxTrials: Int
     /// How long a runner token opens the experiment's runner routes.
     let runnerTokenLifetime: TimeInterval
+    let live: LiveEvents
     let now: @Sendable () -> Date
 
     /// Runner tokens start with this, so a leaked one is recognisable.
@@ -119,6 +120,7 @@ struct ExperimentController: Sendable {
             throw APIError.notFound("experiment")
         }
         try await executor.cancel(record)
+        await live.publish(id, [LiveEventPayloads.experiment(record)], final: record.status.isFinal)
         context.logger.info("experiment canceled", metadata: ["experiment": "\(id)"])
         return ExperimentSummary(record)
     }

@@ -9,6 +9,7 @@ struct RunnerController: Sendable {
     let store: any ExperimentStore
     /// Handed to the Runner that wins the notification claim, and to no one else.
     let smtp: ServerConfiguration.SMTP?
+    let live: LiveEvents
     let now: @Sendable () -> Date
 
     /// The most trials one lease request may take.
@@ -50,7 +51,11 @@ struct RunnerController: Sendable {
         if !(1...Self.maxLease).contains(body.max) { errors.append(.init(field: "max", message: "1 to \(Self.maxLease)")) }
         if !errors.isEmpty { throw APIError.invalid(errors) }
         let leases = try await store.lease(experiment: record.id, runner: body.runner, max: body.max, now: now())
-        let status = leases.isEmpty ? record.status : (try await store.experiment(id: record.id, owner: nil)?.status ?? record.status)
+        var status = record.status
+        if !leases.isEmpty, let leased = try await store.experiment(id: record.id, owner: nil) {
+            status = leased.status
+            await live.publish(record.id, [LiveEventPayloads.experiment(leased)], final: leased.status.isFinal)
+        }
         context.logger.debug("leased", metadata: ["runner": "\(body.runner)", "trials": "\(leases.map(\.index))"])
         return LeaseResponse(leases: leases, status: status)
     }
@@ -66,6 +71,13 @@ struct RunnerController: Sendable {
         let body = try StrictJSONDecoder.decode(EventBatchRequest.self, from: Data(buffer: buffer))
         let outcome = try await store.applyEvents(
             EventBatch(experiment: record.id, runner: body.runner, seq: body.seq, events: body.events.map(\.event)), now: now())
+        if !outcome.duplicate {
+            var published = body.events.map { LiveEventPayloads.event($0.event) }
+            if let applied = try await store.experiment(id: record.id, owner: nil) {
+                published.append(LiveEventPayloads.experiment(applied))
+            }
+            await live.publish(record.id, published, final: outcome.experimentStatus.isFinal)
+        }
         return EventBatchResponse(duplicate: outcome.duplicate, status: outcome.experimentStatus, revoked: outcome.revoked)
     }
 
@@ -77,6 +89,7 @@ struct RunnerController: Sendable {
         guard !reason.isEmpty else { throw APIError.invalid([.init(field: "reason", message: "must not be empty")]) }
         let failed = try await store.failExperiment(id: record.id, reason: String(reason.prefix(2000)), now: now())
         context.logger.notice("setup failed", metadata: ["runner": "\(body.runner)"])
+        if let failed { await live.publish(record.id, [LiveEventPayloads.experiment(failed)], final: failed.status.isFinal) }
         return RunnerStatusResponse(status: failed?.status ?? record.status)
     }
 
