@@ -55,6 +55,15 @@ func artifactBytes(_ count: Int, seed: UInt8 = 1) -> [UInt8] {
 
             #expect(try await client.send(.get, "/api/v1/artifacts/\(id)", token: bob).status == .notFound)
             #expect(try await client.send(.get, "/api/v1/artifacts/not-an-id", token: bob).status == .notFound)
+
+            let experiment = try await client.createExperiment(token: alice, artifact: id)
+            let owner = try #require(try await store.user(named: "alice"))
+            let runnerSecret = SecretToken.generate()
+            _ = try await store.createCredential(Credential(
+                id: "", kind: .runner, owner: owner.id, experiment: experiment, name: "runner",
+                secretHash: SecretToken.hash(runnerSecret), createdAt: Date(timeIntervalSince1970: 1_800_000_000)))
+            #expect(try await client.upload(bytes, token: runnerSecret).status == .forbidden)
+            #expect(try await client.send(.get, "/api/v1/artifacts/\(id)", token: runnerSecret).status == .forbidden)
         }
     }
 
@@ -71,6 +80,22 @@ func artifactBytes(_ count: Int, seed: UInt8 = 1) -> [UInt8] {
             let exact = try await client.upload(artifactBytes(1000), token: token)
             #expect(exact.status == .created)
             #expect(exact.json["deduplicated"] as? Bool == false)
+        }
+    }
+
+    /// Over real HTTP the body arrives in many parts and the download is streamed.
+    @Test(arguments: StoreKind.allCases)
+    func aLiveServerStreamsALargeArtifactBothWays(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        try await withServer(store, setup: .live) { client in
+            let token = try await client.userToken("alice")
+            let bytes = artifactBytes(3_000_000, seed: 7)
+            let uploaded = try await client.upload(bytes, token: token)
+            #expect(uploaded.status == .created)
+            let id = try #require(uploaded.json["id"] as? String)
+            let download = try await client.send(.get, "/api/v1/artifacts/\(id)", token: token)
+            #expect(download.status == .ok)
+            #expect(Array(download.body.readableBytesView) == bytes)
         }
     }
 

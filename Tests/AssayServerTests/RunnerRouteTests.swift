@@ -78,6 +78,7 @@ import Testing
                 (.post, "lease", ["runner": "r1", "max": 1] as [String: Any]),
                 (.post, "events", ["runner": "r1", "seq": 1, "events": [[String: Any]]()] as [String: Any]),
                 (.post, "claim-notification", ["runner": "r1"]),
+                (.post, "notification-result", ["runner": "r1", "sent": true]),
                 (.post, "setup-failed", ["runner": "r1", "reason": "pip failed"]),
             ] {
                 let uri = "/api/v1/runner/experiments/\(second)/\(path)"
@@ -86,7 +87,7 @@ import Testing
                 #expect(try await client.send(method, uri, json: json, token: firstToken).status == .forbidden, "\(uri)")
                 #expect(try await client.send(method, uri, json: json, token: token).status == .forbidden, "\(uri)")
                 let own = try await client.send(method, "/api/v1/runner/experiments/\(first)/\(path)", json: json, token: firstToken)
-                #expect(own.status == .ok, "\(path)")
+                #expect(own.status == (path == "notification-result" ? .noContent : .ok), "\(path)")
             }
             clock.advance(ServerEnvironment().runnerTokenLifetime + 1)
             #expect(try await client.send(.get, "/api/v1/runner/experiments/\(first)/spec", token: firstToken).status == .unauthorized)
@@ -124,6 +125,19 @@ import Testing
             let second = try await client.send(.post, "\(base)/claim-notification", json: ["runner": "r2"], token: runnerToken)
             #expect(second.json["granted"] as? Bool == false)
             #expect(!String(buffer: second.body).contains("mail-secret"))
+
+            // A failed mail may be claimed again; a sent one never.
+            let failedMail = try await client.send(
+                .post, "\(base)/notification-result", json: ["runner": "r1", "sent": false, "error": "550"], token: runnerToken)
+            #expect(failedMail.status == .noContent)
+            let retry = try await client.send(.post, "\(base)/claim-notification", json: ["runner": "r2"], token: runnerToken)
+            #expect(retry.json["granted"] as? Bool == true)
+            let sent = try await client.send(.post, "\(base)/notification-result", json: ["runner": "r2", "sent": true], token: runnerToken)
+            #expect(sent.status == .noContent)
+            let late = try await client.send(.post, "\(base)/claim-notification", json: ["runner": "r3"], token: runnerToken)
+            #expect(late.json["granted"] as? Bool == false)
+            let record = try await store.experiment(id: id, owner: nil)
+            #expect(record?.notification.state == .sent)
         }
     }
 }

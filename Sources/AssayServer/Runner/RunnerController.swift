@@ -24,6 +24,7 @@ struct RunnerController: Sendable {
         group.post("events", use: events)
         group.post("setup-failed", use: setupFailed)
         group.post("claim-notification", use: claimNotification)
+        group.post("notification-result", use: notificationResult)
     }
 
     @Sendable func spec(_ request: Request, context: AssayRequestContext) async throws -> RunnerSpecResponse {
@@ -101,6 +102,16 @@ struct RunnerController: Sendable {
         return ClaimNotificationResponse(granted: granted, smtp: smtp.map {
             .init(url: $0.url.absoluteString, user: $0.user, password: $0.password, from: $0.from, starttls: $0.startTLS.rawValue)
         })
+    }
+
+    /// Records the mail's outcome; a failed one may be claimed again.
+    @Sendable func notificationResult(_ request: Request, context: AssayRequestContext) async throws -> Response {
+        let record = try await experiment(context)
+        let body = try await request.decode(as: NotificationResultRequest.self, context: context)
+        let outcome: NotificationOutcome = body.sent ? .sent : .failed(String((body.error ?? "not sent").prefix(2000)))
+        try await store.recordNotification(experiment: record.id, outcome: outcome, now: now())
+        context.logger.info("notification", metadata: ["runner": "\(body.runner)", "sent": "\(body.sent)"])
+        return Response(status: .noContent)
     }
 
     /// The experiment the runner token was issued for (404 once it is deleted).

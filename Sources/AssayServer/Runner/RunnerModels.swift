@@ -135,3 +135,12 @@ struct ClaimNotificationResponse: ResponseEncodable {
         if granted { try container.encode(smtp, forKey: .smtp) }
     }
 }
+
+/// `POST .../notification-result`: how sending the completion mail went.
+struct NotificationResultRequest: StrictDecodable {
+    typealias Field = CodingKeys
+    enum CodingKeys: String, CodingKey, CaseIterable { case runner, sent, error }
+    var runner: String
+    var sent: Bool
+    var error: String?
+}
