@@ -39,6 +39,17 @@ public func buildApplication(
     configuration: ServerConfiguration, store: any ExperimentStore, environment: ServerEnvironment = ServerEnvironment(),
     logger: Logger = Logger(label: "assay-server")
 ) async throws -> some ApplicationProtocol {
+    Application(
+        router: try await buildRouter(configuration: configuration, store: store, environment: environment, logger: logger),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "assay-server"),
+        logger: logger)
+}
+
+/// Every route with its middleware (``buildApplication`` serves it; the
+/// OpenAPI test compares its routes with the document).
+func buildRouter(
+    configuration: ServerConfiguration, store: any ExperimentStore, environment: ServerEnvironment, logger: Logger
+) async throws -> Router<AssayRequestContext> {
     let authentication = try await Authentication(
         store: store, hasher: PasswordHasher(cost: configuration.bcryptCost),
         limiter: LoginRateLimiter(maxFailures: environment.loginFailuresPerWindow, window: environment.loginWindow),
@@ -66,11 +77,8 @@ public func buildApplication(
     let runner = api.group("runner/experiments/{id}")
         .add(middleware: RunnerAuthenticationMiddleware(store: store, now: environment.now))
     RunnerController(store: store, smtp: configuration.smtp, live: live, now: environment.now).addRoutes(to: runner)
-
-    return Application(
-        router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "assay-server"),
-        logger: logger)
+    OpenAPIDocument.addRoutes(to: router)
+    return router
 }
 
 /// Opens the configured store, builds the application and serves until
