@@ -57,9 +57,15 @@ func buildRouter(
     try await authentication.bootstrapAdmin(configuration.admin, logger: logger)
 
     let router = Router(context: AssayRequestContext.self)
+    let metrics = ServerMetrics()
     router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMappingMiddleware())
     HealthController(store: store, readinessTimeout: environment.readinessTimeout).addRoutes(to: router)
+    router.get("metrics") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: try await metrics.exposition(store: store))))
+    }
 
     let auth = AuthController(authentication: authentication, secureCookies: configuration.publicURL?.scheme == "https")
     let api = router.group("api/v1")
@@ -76,7 +82,8 @@ func buildRouter(
     LiveEventController(store: store, live: live, experiments: experiments).addRoutes(to: user)
     let runner = api.group("runner/experiments/{id}")
         .add(middleware: RunnerAuthenticationMiddleware(store: store, now: environment.now))
-    RunnerController(store: store, smtp: configuration.smtp, live: live, now: environment.now).addRoutes(to: runner)
+    RunnerController(store: store, smtp: configuration.smtp, live: live, metrics: metrics, now: environment.now)
+        .addRoutes(to: runner)
     OpenAPIDocument.addRoutes(to: router)
     return router
 }

@@ -95,6 +95,10 @@ enum OpenAPIDocument {
             get:
               security: []
               responses: {"200": {description: "The store answers"}, "503": {$ref: "#/components/responses/Error"}}
+          /metrics:
+            get:
+              security: []
+              responses: {"200": {description: "Prometheus text format", content: {text/plain: {}}}}
           /openapi.yaml:
             get:
               security: []

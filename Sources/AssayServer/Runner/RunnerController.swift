@@ -10,6 +10,7 @@ struct RunnerController: Sendable {
     /// Handed to the Runner that wins the notification claim, and to no one else.
     let smtp: ServerConfiguration.SMTP?
     let live: LiveEvents
+    let metrics: ServerMetrics
     let now: @Sendable () -> Date
 
     /// The most trials one lease request may take.
@@ -52,6 +53,7 @@ struct RunnerController: Sendable {
         if !(1...Self.maxLease).contains(body.max) { errors.append(.init(field: "max", message: "1 to \(Self.maxLease)")) }
         if !errors.isEmpty { throw APIError.invalid(errors) }
         let leases = try await store.lease(experiment: record.id, runner: body.runner, max: body.max, now: now())
+        metrics.recordLeases(leases.count)
         var status = record.status
         if !leases.isEmpty, let leased = try await store.experiment(id: record.id, owner: nil) {
             status = leased.status
@@ -73,6 +75,7 @@ struct RunnerController: Sendable {
         let outcome = try await store.applyEvents(
             EventBatch(experiment: record.id, runner: body.runner, seq: body.seq, events: body.events.map(\.event)), now: now())
         if !outcome.duplicate {
+            metrics.recordBatch(body.events.map(\.event))
             var published = body.events.map { LiveEventPayloads.event($0.event) }
             if let applied = try await store.experiment(id: record.id, owner: nil) {
                 published.append(LiveEventPayloads.experiment(applied))
