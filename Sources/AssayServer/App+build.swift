@@ -89,13 +89,14 @@ func buildRouter(
 }
 
 /// Opens the configured store, builds the application and serves until
-/// SIGTERM or SIGINT (in-flight requests are drained). The server is one
-/// service of the group, so the reconciler and lease reaper join it later.
+/// SIGTERM or SIGINT (in-flight requests are drained). The server and the
+/// lease reaper are services of one group; the reconciler joins it later.
 public func runServer(configuration: ServerConfiguration, logger: Logger = Logger(label: "assay-server")) async throws {
     logger.info("starting", metadata: ["configuration": "\(configuration)"])
     let store = try await configuration.storeURL.open()
     let app = try await buildApplication(configuration: configuration, store: store, logger: logger)
+    let reaper = LeaseReaper(store: store, interval: .seconds(5), now: { Date() }, logger: logger)
     let services = ServiceGroup(configuration: .init(
-        services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        services: [app, reaper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await services.run()
 }

@@ -1,0 +1,30 @@
+import AssayStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Expires overdue trial leases of every experiment at a fixed interval, so
+/// the trials of a vanished Runner go back to the queue (or fail for good)
+/// even when no other Runner asks for a lease. Stops at graceful shutdown.
+struct LeaseReaper: Service {
+    let store: any ExperimentStore
+    let interval: Duration
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                let expired = try await store.expireLeases(now: now())
+                if expired > 0 { logger.info("leases expired", metadata: ["trials": "\(expired)"]) }
+            } catch {
+                logger.warning("lease reaping failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return  // shutdown or cancellation
+            }
+        }
+    }
+}
