@@ -117,9 +117,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "AssayEngineTests", dependencies: ["AssayEngine"], swiftSettings: strict),
+        // Test helpers shared by the store and server tests: the store kinds and the nx-27017 server.
+        .target(name: "AssayTestSupport", dependencies: ["AssayStore"], path: "Tests/AssayTestSupport", swiftSettings: strict),
         .testTarget(
             name: "AssayStoreTests",
-            dependencies: ["AssayCore", "AssayStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["AssayCore", "AssayStore", "AssayTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -127,6 +129,7 @@ let package = Package(
             dependencies: [
                 "AssayServer",
                 "AssayStore",
+                "AssayTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 @testable import AssayServer
 import AssayStore
 import Crypto
+import AssayTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting

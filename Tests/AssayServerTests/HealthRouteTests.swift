@@ -1,3 +1,4 @@
+import AssayTestSupport
 @testable import AssayServer
 import AssayStore
 import Hummingbird

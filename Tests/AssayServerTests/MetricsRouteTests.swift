@@ -1,5 +1,6 @@
 @testable import AssayServer
 import AssayStore
+import AssayTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting

@@ -1,6 +1,7 @@
 @testable import AssayServer
 import AssayCore
 import AssayStore
+import AssayTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting

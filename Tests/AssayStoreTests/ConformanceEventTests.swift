@@ -1,5 +1,6 @@
 import AssayCore
 @testable import AssayStore
+import AssayTestSupport
 import Foundation
 import Testing
 

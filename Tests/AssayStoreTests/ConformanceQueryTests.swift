@@ -1,5 +1,6 @@
 @testable import AssayCore
 @testable import AssayStore
+import AssayTestSupport
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 @testable import AssayStore
+import AssayTestSupport
 import Foundation
 import Testing
 

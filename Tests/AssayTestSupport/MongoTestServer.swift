@@ -16,7 +16,7 @@ import Darwin
 /// The server runs with `--data-dir` (one SQLite file per logical database), not a single
 /// `--db` file: in single-file mode every database name shares the same collections, and
 /// the tests rely on a fresh database name being an empty store.
-final class MongoTestServer: Sendable {
+public final class MongoTestServer: Sendable {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
@@ -25,7 +25,7 @@ final class MongoTestServer: Sendable {
     let directory: URL
     private let process = Mutex<Process?>(nil)
 
-    var uri: String { "mongodb://127.0.0.1:\(port)/?serverSelectionTimeoutMS=3000" }
+    public var uri: String { "mongodb://127.0.0.1:\(port)/?serverSelectionTimeoutMS=3000" }
 
     private init(port: Int, directory: URL) {
         self.port = port
@@ -33,12 +33,12 @@ final class MongoTestServer: Sendable {
     }
 
     /// The server every store test shares.
-    static func shared() async throws -> MongoTestServer {
+    public static func shared() async throws -> MongoTestServer {
         try await SharedServer.instance.server()
     }
 
     /// A server of its own, for a test that kills it (others sharing one would see that).
-    static func launch() async throws -> MongoTestServer {
+    public static func launch() async throws -> MongoTestServer {
         let binary = try binary()
         let directory = FileManager.default.temporaryDirectory.appending(path: "assay-nx27017-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -48,12 +48,12 @@ final class MongoTestServer: Sendable {
     }
 
     /// Starts the server (again) on the same port and data directory; returns once it answers `ping`.
-    func start() async throws {
+    public func start() async throws {
         try await start(binary: Self.binary())
     }
 
     /// Kills the server (SIGKILL: no clean shutdown, like a crashed pod) and waits until it is gone.
-    func stop() async throws {
+    public func stop() async throws {
         guard let running = process.withLock({ process -> Process? in
             defer { process = nil }
             return process
@@ -69,11 +69,11 @@ final class MongoTestServer: Sendable {
 
     /// Freezes the server (SIGSTOP): connections are accepted by the kernel but
     /// nothing answers, like a hung database. `resume()` thaws it.
-    func suspend() {
+    public func suspend() {
         if let pid = process.withLock({ $0?.processIdentifier }) { kill(pid, SIGSTOP) }
     }
 
-    func resume() {
+    public func resume() {
         if let pid = process.withLock({ $0?.processIdentifier }) { kill(pid, SIGCONT) }
     }
 

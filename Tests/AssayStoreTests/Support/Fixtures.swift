@@ -3,27 +3,6 @@ import AssayCore
 import Foundation
 import Testing
 
-/// The stores the conformance suite runs against: every conformance test is
-/// parameterised over these, so both implementations pass the same checks.
-enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, mongo
-
-    var testDescription: String { rawValue }
-
-    /// A fresh, empty store of this kind.
-    func open() async throws -> any ExperimentStore {
-        switch self {
-        case .sqlite:
-            let folder = FileManager.default.temporaryDirectory.appending(path: "assay-store-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            return try SQLiteStore(path: folder.appending(path: "assay.db").path)
-        case .mongo:
-            let server = try await MongoTestServer.shared()
-            return try await MongoStore(uri: server.uri, database: "t\(UUID().uuidString.prefix(8).lowercased())")
-        }
-    }
-}
-
 /// A fixed clock start, so deadlines are exact.
 let T0 = Date(timeIntervalSince1970: 1_800_000_000)
 
