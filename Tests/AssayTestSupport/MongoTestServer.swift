@@ -114,8 +114,11 @@ public final class MongoTestServer: Sendable {
     /// $ASSAY_NX27017, else the repository's .venv/bin/nx-27017.
     static func binary() throws -> URL {
         let environment = ProcessInfo.processInfo.environment
-        let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
+        // The repository is the nearest folder above this file holding Package.swift.
+        var repository = URL(filePath: #filePath).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: repository.appending(path: "Package.swift").path), repository.path != "/" {
+            repository = repository.deletingLastPathComponent()
+        }
         let binary = environment["ASSAY_NX27017"].map { URL(filePath: $0) } ?? repository.appending(path: ".venv/bin/nx-27017")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             let hint = "nx-27017 not found at \(binary.path): run `make venv` (or set ASSAY_NX27017)"
