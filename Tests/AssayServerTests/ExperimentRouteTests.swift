@@ -68,7 +68,27 @@ extension TestResponse {
             #expect(detail.json["maxAttempts"] as? Int == 2)
             #expect(detail.json["artifact"] as? String == artifact)
             let text = try #require(detail.json["declaration"] as? String)
-            #expect(text.contains(artifact))
+            #expect(text.contains("\"sweep\""))
+        }
+    }
+
+    /// The declaration is stored as sent: the order of its parameters is the
+    /// order of the plan (a re-encoded dictionary would sort them).
+    @Test(arguments: StoreKind.allCases)
+    func aJSONDeclarationKeepsItsParameterOrder(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        try await withServer(store) { client in
+            let token = try await client.userToken("alice")
+            let artifact = try await client.artifactID(token: token)
+            let declaration = #"{"name": "order", "command": ["python3", "t.py", "{zeta}", "{alpha}"], "#
+                + #""parameters": {"zeta": {"type": "int", "values": [1, 2]}, "alpha": {"type": "choice", "values": ["a", "b"]}}}"#
+            let body = #"{"artifact": "\#(artifact)", "declaration": \#(declaration)}"#
+            let response = try await client.send(.post, "/api/v1/experiments", raw: body, token: token)
+            #expect(response.status == .created)
+            let id = try #require(response.json["id"] as? String)
+            let detail = try await client.send(.get, "/api/v1/experiments/\(id)", token: token)
+            #expect(detail.json["declaration"] as? String == declaration)
+            #expect(detail.json["artifact"] as? String == artifact)
         }
     }
 

@@ -33,7 +33,7 @@ struct ExperimentController: Sendable {
         let (declaration, plan) = try await validate(submission, owner: user.id)
         let record = try await store.createExperiment(NewExperiment(
             owner: user.id, name: declaration.name, description: declaration.description, tags: declaration.tags,
-            declaration: submission.text, artifact: declaration.artifact, trialCount: plan.count,
+            declaration: submission.text, artifact: submission.artifact ?? declaration.artifact, trialCount: plan.count,
             maxAttempts: declaration.trial.retries + 1), now: now())
         return try await started(record, context: context)
     }

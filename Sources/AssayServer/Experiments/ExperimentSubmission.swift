@@ -12,7 +12,8 @@ struct ExperimentSubmission: Sendable {
 
     /// The text that is parsed and stored (JSON, or the YAML as sent).
     var text: String
-    /// The artifact id from the body (JSON) or nil to take the declaration's.
+    /// The artifact id from the body (JSON; the declaration's own `artifact` is then the
+    /// CLI's local path and stays as written) or nil to take the declaration's (YAML).
     var artifact: String?
 
     static func read(_ request: Request) async throws -> ExperimentSubmission {
@@ -38,17 +39,17 @@ struct ExperimentSubmission: Sendable {
         if let unknown = object.keys.sorted().first(where: { $0 != "declaration" && $0 != "artifact" }) {
             throw APIError.badRequest("unknown field \"\(unknown)\"")
         }
-        guard var declaration = object["declaration"] as? [String: Any] else {
+        guard object["declaration"] is [String: Any] else {
             throw APIError.badRequest(object["declaration"] == nil ? "missing field \"declaration\"" : "field \"declaration\" must be an object")
         }
         var artifact: String?
         if let value = object["artifact"] {
             guard let id = value as? String else { throw APIError.badRequest("field \"artifact\" must be a string") }
             artifact = id
-            declaration["artifact"] = id  // the local path the CLI uploaded becomes the id
         }
-        let text = try JSONSerialization.data(withJSONObject: declaration, options: [.sortedKeys, .withoutEscapingSlashes])
-        return ExperimentSubmission(text: String(decoding: text, as: UTF8.self), artifact: artifact)
+        // Stored as sent: the order of `parameters` is the order of the plan.
+        guard let text = JSONMemberText.of("declaration", in: data) else { throw APIError.badRequest("malformed JSON") }
+        return ExperimentSubmission(text: text, artifact: artifact)
     }
 }
 
