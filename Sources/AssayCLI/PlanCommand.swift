@@ -54,9 +54,7 @@ struct PlanCommand: AsyncParsableCommand {
             for trial in shown { print(cells(trial).map(ResultsTable.csvField).joined(separator: ",")) }
         case .json:
             let trials = shown.map { trial in
-                let parameters = trial.parameters.values
-                    .map { "\(JSONText.quote($0.name)): \(ConfigRenderer.jsonValue($0.value))" }.joined(separator: ", ")
-                return "    {\"trial\": \(trial.index), \"repeat\": \(trial.repetition), \"parameters\": {\(parameters)}}"
+                "    {\"trial\": \(trial.index), \"repeat\": \(trial.repetition), \"parameters\": \(trial.parameters.jsonObject)}"
             }
             print("{\n  \"count\": \(plan.count),\n  \"strategy\": \"\(plan.strategy.name)\",\n  \"trials\": [\n\(trials.joined(separator: ",\n"))\n  ]\n}")
         }

@@ -1,3 +1,4 @@
+import AssayCore
 import Foundation
 
 /// Where the store lives, from `ASSAY_STORE_URL`:
@@ -42,8 +43,6 @@ public enum StoreURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func redacted(_ text: String) -> String {
-        guard var components = URLComponents(string: text), components.password != nil else { return text }
-        components.password = "***"
-        return components.string ?? "mongodb://***"
+        URLRedaction.redacting(text)
     }
 }

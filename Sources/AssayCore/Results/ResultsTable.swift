@@ -77,14 +77,12 @@ public struct ResultsTable: Sendable {
         }
         out += "  \"trials\": ["
         out += rows.map { row in
-            let parameters = row.trial.parameters.values
-                .map { "\(JSONText.quote($0.name)): \(ConfigRenderer.jsonValue($0.value))" }.joined(separator: ", ")
             let metrics = row.metrics.entries
                 .map { "\(JSONText.quote($0.name)): \(Self.json($0.value))" }.joined(separator: ", ")
             return "\n    {\"trial\": \(row.trial.index), \"repeat\": \(row.trial.repetition), "
                 + "\"status\": \"\(row.status.rawValue)\", \"attempts\": \(row.attempts), "
                 + "\"duration_s\": \(String(format: "%.3f", row.seconds)), "
-                + "\"parameters\": {\(parameters)}, \"metrics\": {\(metrics)}}"
+                + "\"parameters\": \(row.trial.parameters.jsonObject), \"metrics\": {\(metrics)}}"
         }.joined(separator: ",")
         out += rows.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
         return out

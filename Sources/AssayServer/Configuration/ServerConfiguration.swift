@@ -1,3 +1,4 @@
+import AssayCore
 import AssayStore
 import Configuration
 import Foundation
@@ -117,10 +118,6 @@ extension ServerConfiguration: CustomStringConvertible {
 
     /// `scheme://user:password@host…` → `scheme://<redacted>@host…`.
     static func redacting(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"),
-              let at = url[schemeEnd.upperBound...].firstIndex(of: "@"),
-              !url[schemeEnd.upperBound..<at].contains("/")
-        else { return url }
-        return url[..<schemeEnd.upperBound] + "<redacted>" + url[at...]
+        URLRedaction.redacting(url)
     }
 }
