@@ -67,7 +67,7 @@ func experimentWithResults(_ client: any TestClientProtocol, store: any Experime
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
             let lines = String(buffer: csv.body).split(separator: "\n")
             #expect(lines.count == 4)
-            #expect(lines.first == "trial,repeat,status,attempts,epochs,lr,loss,duration_s")  // JSON declarations keep no key order
+            #expect(lines.first == "trial,repeat,status,attempts,epochs,lr,loss,duration_s")  // declared order (the test client sorts keys)
             #expect(lines.dropFirst().first?.hasPrefix("1,0,succeeded,1,") == true)  // best loss first
 
             let json = try await client.send(.get, "/api/v1/experiments/\(id)/results.json", token: token)

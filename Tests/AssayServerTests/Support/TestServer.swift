@@ -54,7 +54,9 @@ extension TestClientProtocol {
         var body: ByteBuffer?
         if let json {
             headers[.contentType] = "application/json"
-            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+            // Sorted keys: a dictionary's order is random per run, and a declaration's
+            // parameter order is its plan's order, so tests send a fixed one.
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]))
         } else if let raw {
             headers[.contentType] = "application/json"
             body = ByteBuffer(string: raw)
