@@ -32,7 +32,7 @@ build-tests: swift-check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 
 # System libraries the build links (Debian package names).
-APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev
+APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev libcurl4-openssl-dev libssl-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 deps: swift-check

@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "AssayStore", targets: ["AssayStore"]),
         .library(name: "AssayServer", targets: ["AssayServer"]),
         .executable(name: "assay-server", targets: ["assay-server"]),
+        .executable(name: "assay-runner", targets: ["assay-runner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -35,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Declaration, validation, sweep plans, result rendering. Pure: no I/O.
@@ -58,6 +60,37 @@ let package = Package(
             name: "CMongoc",
             pkgConfig: "libmongoc-1.0",
             providers: [.apt(["libmongoc-dev", "libbson-dev"])]
+        ),
+        // libcurl from Debian's libcurl4-openssl-dev, with typed setters for its variadic calls.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // HTTP(S) requests and SMTP mail through libcurl: the Runner's link to the server,
+        // the completion mail, and (later) the Kubernetes API.
+        .target(
+            name: "AssayCurl",
+            dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The Runner: fetches an experiment's spec and artifact, leases trials, runs them with
+        // the engine, reports batched events, sends the completion mail.
+        .target(
+            name: "AssayRunner",
+            dependencies: [
+                "AssayCore",
+                "AssayEngine",
+                "AssayCurl",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "assay-runner",
+            dependencies: ["AssayRunner", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
         ),
         // The store protocol and its SQLite (embedded) and MongoDB (cluster) implementations.
         .target(
@@ -117,6 +150,27 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "AssayEngineTests", dependencies: ["AssayEngine"], swiftSettings: strict),
+        .testTarget(
+            name: "AssayCurlTests",
+            dependencies: [
+                "AssayCurl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AssayRunnerTests",
+            dependencies: [
+                "AssayRunner",
+                "AssayServer",
+                "AssayStore",
+                "AssayTestSupport",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         // Test helpers shared by the store and server tests: the store kinds and the nx-27017 server.
         .target(name: "AssayTestSupport", dependencies: ["AssayStore"], path: "Tests/AssayTestSupport", swiftSettings: strict),
         .testTarget(

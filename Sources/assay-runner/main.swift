@@ -1,0 +1,1 @@
+print("assay-runner: not built yet")
