@@ -131,7 +131,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(name: "assay-server", dependencies: ["AssayServer"], swiftSettings: strict),
+        .executableTarget(
+            name: "assay-server",
+            dependencies: ["AssayServer", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "assay-bench",
             dependencies: [

@@ -1,6 +1,7 @@
 import AssayStore
 import Configuration
 import Foundation
+import Logging
 import SystemPackage
 
 /// A configuration value that cannot be used; names the key as an operator sets it.
@@ -90,8 +91,11 @@ extension ServerConfiguration {
         }
         runnerImage = keys.string("runnerImage")
         namespace = keys.string("namespace") ?? namespace
+        runnerTokenDirectory = keys.string("runnerTokenDir") ?? runnerTokenDirectory
         maxArtifactBytes = try keys.integer("maxArtifactBytes", in: 1...Int.max) ?? maxArtifactBytes
         maxTrials = try keys.integer("maxTrials", in: 1...Int.max) ?? maxTrials
+        logFormat = try keys.choice("logFormat", of: LogFormat.self) ?? logFormat
+        logLevel = try keys.choice("logLevel", of: Logger.Level.self) ?? logLevel
     }
 }
 

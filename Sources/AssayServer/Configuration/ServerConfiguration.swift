@@ -2,6 +2,7 @@ import AssayCore
 import AssayStore
 import Configuration
 import Foundation
+import Logging
 
 /// Everything `assay-server` can be configured with, read once at start from
 /// flags, environment and an optional JSON file (see docs/configuration.md,
@@ -10,9 +11,15 @@ import Foundation
 /// Each setting has one name: the environment variable `ASSAY_STORE_URL` is the
 /// flag `--assay-store-url` and the file key `assay.storeUrl`.
 public struct ServerConfiguration: Sendable, Equatable {
-    /// Which executor starts Runners.
+    /// Which executor starts Runners: `local` processes, Kubernetes Jobs, or
+    /// `external` (someone else starts them with the token file the server writes).
     public enum Executor: String, Sendable, Equatable, CaseIterable {
-        case local, kubernetes
+        case local, kubernetes, external
+    }
+
+    /// How log lines are written: `key=value` text, or one JSON object per line.
+    public enum LogFormat: String, Sendable, Equatable, CaseIterable {
+        case text, json
     }
 
     /// Whether mail must go over STARTTLS.
@@ -58,15 +65,20 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var smtp: SMTP?
     public var runnerImage: String?
     public var namespace: String
+    /// Where the `external` executor writes each experiment's runner token.
+    public var runnerTokenDirectory: String
     public var maxArtifactBytes: Int
     public var maxTrials: Int
+    public var logFormat: LogFormat = .text
+    public var logLevel: Logger.Level = .info
     /// bcrypt cost for new password hashes (not an `ASSAY_*` key: tests lower it).
     public var bcryptCost: UInt8
 
     public init(
         storeURL: StoreURL = ServerConfiguration.defaultStoreURL, host: String = "127.0.0.1", port: Int = 8080,
         publicURL: URL? = nil, executor: Executor = .local, admin: AdminBootstrap? = nil, smtp: SMTP? = nil,
-        runnerImage: String? = nil, namespace: String = "default", maxArtifactBytes: Int = 100 * 1024 * 1024,
+        runnerImage: String? = nil, namespace: String = "default",
+        runnerTokenDirectory: String = "assay-data/runner-tokens", maxArtifactBytes: Int = 100 * 1024 * 1024,
         maxTrials: Int = 100_000, bcryptCost: UInt8 = 12
     ) {
         self.storeURL = storeURL
@@ -78,6 +90,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.smtp = smtp
         self.runnerImage = runnerImage
         self.namespace = namespace
+        self.runnerTokenDirectory = runnerTokenDirectory
         self.maxArtifactBytes = maxArtifactBytes
         self.maxTrials = maxTrials
         self.bcryptCost = bcryptCost
@@ -110,8 +123,11 @@ extension ServerConfiguration: CustomStringConvertible {
             ("ASSAY_SMTP_STARTTLS", smtp?.startTLS.rawValue ?? "-"),
             ("ASSAY_RUNNER_IMAGE", runnerImage ?? "-"),
             ("ASSAY_NAMESPACE", namespace),
+            ("ASSAY_RUNNER_TOKEN_DIR", runnerTokenDirectory),
             ("ASSAY_MAX_ARTIFACT_BYTES", String(maxArtifactBytes)),
             ("ASSAY_MAX_TRIALS", String(maxTrials)),
+            ("ASSAY_LOG_FORMAT", logFormat.rawValue),
+            ("ASSAY_LOG_LEVEL", logLevel.rawValue),
         ]
         return fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
     }
