@@ -82,7 +82,7 @@ func buildRouter(
     LiveEventController(store: store, live: live, experiments: experiments).addRoutes(to: user)
     let runner = api.group("runner/experiments/{id}")
         .add(middleware: RunnerAuthenticationMiddleware(store: store, now: environment.now))
-    RunnerController(store: store, smtp: configuration.smtp, live: live, metrics: metrics, now: environment.now)
+    RunnerController(store: store, smtp: configuration.smtp, publicURL: configuration.publicURL, live: live, metrics: metrics, now: environment.now)
         .addRoutes(to: runner)
     OpenAPIDocument.addRoutes(to: router)
     return router

@@ -103,7 +103,9 @@ import Testing
         configuration.smtp = .init(url: URL(string: "smtp://mail.test:587")!, user: "assay", password: "mail-secret", from: "assay@test")
         try await withServer(store, configuration: configuration, executor: executor) { client in
             let token = try await client.userToken("alice")
-            let id = try await client.createExperiment(token: token, artifact: try await client.artifactID(token: token))
+            var mailed = declaration()
+            mailed["notify"] = ["email": ["alice@example.org"]]
+            let id = try await client.createExperiment(token: token, artifact: try await client.artifactID(token: token), declaration: mailed)
             let runnerToken = try #require(executor.runnerToken(of: id))
             let base = "/api/v1/runner/experiments/\(id)"
 
@@ -123,6 +125,12 @@ import Testing
             let claim = try await client.send(.post, "\(base)/claim-notification", json: ["runner": "r1"], token: runnerToken)
             #expect(claim.json["granted"] as? Bool == true)
             #expect((claim.json["smtp"] as? [String: Any])?["password"] as? String == "mail-secret")
+            let mail = try #require(claim.json["mail"] as? [String: Any])
+            #expect(mail["to"] as? [String] == ["alice@example.org"])
+            #expect((mail["experiment"] as? [String: Any])?["status"] as? String == "failed")
+            #expect((mail["experiment"] as? [String: Any])?["reason"] as? String == "setup exited with 1")
+            #expect(mail["url"] == nil || mail["url"] is NSNull, "no public URL configured")
+            #expect((mail["resultsCsv"] as? String)?.hasPrefix("trial,repeat,status") == true)
             let second = try await client.send(.post, "\(base)/claim-notification", json: ["runner": "r2"], token: runnerToken)
             #expect(second.json["granted"] as? Bool == false)
             #expect(!String(buffer: second.body).contains("mail-secret"))
@@ -139,6 +147,66 @@ import Testing
             #expect(late.json["granted"] as? Bool == false)
             let record = try await store.experiment(id: id, owner: nil)
             #expect(record?.notification.state == .sent)
+        }
+    }
+}
+
+@Suite struct NotificationClaimTests {
+    @Test func nothingIsClaimedWithoutRecipientsOrWithoutSMTP() async throws {
+        let store = try await StoreKind.sqlite.open()
+        for smtp in [false, true] {
+            let executor = RecordingExecutor()
+            var configuration = testConfiguration()
+            if smtp { configuration.smtp = .init(url: URL(string: "smtp://mail.test:25")!, startTLS: .off) }
+            try await withServer(store, configuration: configuration, executor: executor) { client in
+                let token = try await client.userToken("u\(smtp)")
+                var mailed = declaration()
+                mailed["notify"] = ["email": ["u@example.org"]]
+                let withRecipients = try await client.createExperiment(
+                    token: token, artifact: try await client.artifactID(token: token), declaration: smtp ? declaration() : mailed)
+                let runnerToken = try #require(executor.runnerToken(of: withRecipients))
+                let base = "/api/v1/runner/experiments/\(withRecipients)"
+                _ = try await client.send(.post, "\(base)/setup-failed", json: ["runner": "r1", "reason": "broken"], token: runnerToken)
+                let claim = try await client.send(.post, "\(base)/claim-notification", json: ["runner": "r1"], token: runnerToken)
+                #expect(claim.json["granted"] as? Bool == false)
+                #expect((claim.json["reason"] as? String)?.contains(smtp ? "no recipients" : "no SMTP") == true)
+                let record = try #require(try await store.experiment(id: withRecipients, owner: nil))
+                #expect(record.notification.state == .pending)
+            }
+        }
+    }
+
+    @Test func theMailLinksToTheExperimentPageAndRanksTheBestTrials() async throws {
+        let store = try await StoreKind.sqlite.open()
+        let executor = RecordingExecutor()
+        var configuration = testConfiguration()
+        configuration.smtp = .init(url: URL(string: "smtp://mail.test:25")!, startTLS: .off)
+        configuration.publicURL = URL(string: "https://assay.example.org")
+        try await withServer(store, configuration: configuration, executor: executor) { client in
+            let token = try await client.userToken("bob")
+            var mailed = declaration(lrCount: 2)
+            mailed["notify"] = ["email": ["bob@example.org", "team@example.org"]]
+            mailed["objective"] = ["metric": "loss", "goal": "minimize"]
+            let id = try await client.createExperiment(token: token, artifact: try await client.artifactID(token: token), declaration: mailed)
+            let runnerToken = try #require(executor.runnerToken(of: id))
+            let base = "/api/v1/runner/experiments/\(id)"
+            let leased = try await client.send(.post, "\(base)/lease", json: ["runner": "r1", "max": 10], token: runnerToken)
+            let leases = try #require(leased.json["leases"] as? [[String: Any]])
+            let events: [[String: Any]] = leases.compactMap { $0["index"] as? Int }.map { index in
+                ["type": "finished", "trial": index, "attempt": 1, "status": "succeeded", "exitCode": 0, "seconds": 1.0,
+                 "metrics": ["loss": Double(10 - index)]]
+            }
+            let applied = try await client.send(.post, "\(base)/events", json: ["runner": "r1", "seq": 1, "events": events], token: runnerToken)
+            #expect(applied.json["status"] as? String == "completed")
+            let claim = try await client.send(.post, "\(base)/claim-notification", json: ["runner": "r1"], token: runnerToken)
+            let mail = try #require(claim.json["mail"] as? [String: Any])
+            #expect(mail["url"] as? String == "https://assay.example.org/experiments/\(id)")
+            #expect(mail["to"] as? [String] == ["bob@example.org", "team@example.org"])
+            let best = try #require(mail["best"] as? [[String: Any]])
+            #expect(best.count == 4)
+            #expect(best.first?["trial"] as? Int == 3, "lowest loss first")
+            #expect((mail["experiment"] as? [String: Any])?["counts"].flatMap { ($0 as? [String: Any])?["succeeded"] as? Int } == 4)
+            #expect((mail["objective"] as? [String: Any])?["goal"] as? String == "minimize")
         }
     }
 }

@@ -18,6 +18,14 @@ def assay_bin():
     return path
 
 
+@pytest.fixture(scope="session")
+def server_bin():
+    path = pathlib.Path(os.environ.get("ASSAY_SERVER_BIN", ROOT / ".build" / "debug" / "assay-server"))
+    if not path.exists():
+        pytest.fail(f"assay-server not found at {path}: run `make build-tests` (or set ASSAY_SERVER_BIN)")
+    return path
+
+
 @pytest.fixture
 def assay(assay_bin, tmp_path):
     """Runs `assay ARGS...` in tmp_path; returns the CompletedProcess."""

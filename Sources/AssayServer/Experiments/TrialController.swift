@@ -119,18 +119,7 @@ struct TrialController: Sendable {
     private func results(_ context: AssayRequestContext) async throws -> (ExperimentRecord, ResultsTable) {
         let user = try context.requireUser()
         let record = try await experiments.experiment(context, owner: user.id)
-        let declaration = try Declaration.parse(record.declaration)
-        let plan = try SweepPlan(declaration, maxTrials: nil)
-        let rows = Mutex<[TrialResult]>([])
-        try await store.forEachTrial(experiment: record.id, owner: user.id) { trial in
-            guard trial.index < plan.count else { return }
-            let result = TrialResult(
-                trial: plan[trial.index], status: trial.status, attempts: trial.attempts.count,
-                seconds: trial.attempts.last?.seconds ?? 0, metrics: trial.final)
-            rows.withLock { $0.append(result) }
-        }
-        let table = ResultsTable(results: rows.withLock { $0 }, parameters: declaration.parameters, objective: declaration.objective)
-        return (record, table)
+        return (record, try await ExperimentResults.table(of: record, owner: user.id, store: store))
     }
 
     /// The plan of a stored declaration (nil if it no longer parses, which a

@@ -21,8 +21,14 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             log(request, status: response.status.code, since: start, logger: context.logger)
             response.headers[.xRequestID] = id
             return response
+        } catch let error as any HTTPResponseError {
+            // An error that carries its response (route not found...): answer it here, with the id.
+            var response = try error.response(from: request, context: context)
+            log(request, status: response.status.code, since: start, logger: context.logger)
+            response.headers[.xRequestID] = id
+            return response
         } catch {
-            log(request, status: (error as? any HTTPResponseError)?.status.code ?? 500, since: start, logger: context.logger)
+            log(request, status: 500, since: start, logger: context.logger)
             throw error
         }
     }

@@ -119,7 +119,7 @@ enum OpenAPIDocument {
             get:
               responses: {"200": {description: "The caller's API tokens", content: {application/json: {schema: {type: object, properties: {tokens: {type: array, items: {$ref: "#/components/schemas/Token"}}}}}}}, "401": {$ref: "#/components/responses/Error"}}
             post:
-              requestBody: {required: true, content: {application/json: {schema: {type: object, additionalProperties: false, required: [name], properties: {name: {type: string}}}}}}
+              requestBody: {required: true, content: {application/json: {schema: {type: object, additionalProperties: false, required: [name], properties: {name: {type: string, minLength: 1, maxLength: 100, pattern: '\\S'}}}}}}
               responses: {"201": {description: "The token, shown once", content: {application/json: {schema: {$ref: "#/components/schemas/Token"}}}}, "400": {$ref: "#/components/responses/Error"}, "401": {$ref: "#/components/responses/Error"}, "422": {$ref: "#/components/responses/Error"}}
           /api/v1/tokens/{id}:
             delete:
@@ -237,7 +237,7 @@ enum OpenAPIDocument {
               security: [{bearer: []}]
               parameters: [{$ref: "#/components/parameters/id"}]
               requestBody: {required: true, content: {application/json: {schema: {type: object, additionalProperties: false, required: [runner], properties: {runner: {type: string}}}}}}
-              responses: {"200": {description: "Whether this Runner sends the mail, and then the SMTP settings", content: {application/json: {schema: {type: object, required: [granted], properties: {granted: {type: boolean}, smtp: {type: [object, "null"]}}}}}}, "401": {$ref: "#/components/responses/Error"}, "403": {$ref: "#/components/responses/Error"}}
+              responses: {"200": {description: "Whether this Runner sends the mail; if so the SMTP settings and what the mail reports", content: {application/json: {schema: {type: object, required: [granted], properties: {granted: {type: boolean}, reason: {type: string, description: "why nothing was granted: no recipients, or no SMTP configured"}, smtp: {type: [object, "null"], properties: {url: {type: string}, user: {type: [string, "null"]}, password: {type: [string, "null"]}, from: {type: [string, "null"]}, starttls: {type: string, enum: [required, "off"]}}}, mail: {type: object, required: [to, experiment, best], properties: {to: {type: array, items: {type: string}}, experiment: {type: object, required: [id, name, status, counts, trials, createdAt, seconds]}, url: {type: [string, "null"]}, objective: {type: [object, "null"], properties: {metric: {type: string}, goal: {type: string, enum: [maximize, minimize]}}}, best: {type: array, items: {type: object, required: [trial, status, parameters, metrics]}}, resultsCsv: {type: [string, "null"], description: "the results.csv attachment; null when over 5 MiB"}}}}}}}}, "401": {$ref: "#/components/responses/Error"}, "403": {$ref: "#/components/responses/Error"}}
           /api/v1/runner/experiments/{id}/notification-result:
             post:
               security: [{bearer: []}]

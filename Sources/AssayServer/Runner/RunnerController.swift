@@ -1,3 +1,4 @@
+import AssayCore
 import AssayStore
 import Foundation
 import Hummingbird
@@ -9,6 +10,8 @@ struct RunnerController: Sendable {
     let store: any ExperimentStore
     /// Handed to the Runner that wins the notification claim, and to no one else.
     let smtp: ServerConfiguration.SMTP?
+    /// Where users reach the server: the mail links to the experiment's page under it.
+    let publicURL: URL?
     let live: LiveEvents
     let metrics: ServerMetrics
     let now: @Sendable () -> Date
@@ -101,10 +104,37 @@ struct RunnerController: Sendable {
     @Sendable func claimNotification(_ request: Request, context: AssayRequestContext) async throws -> ClaimNotificationResponse {
         let record = try await experiment(context)
         let body = try await request.decode(as: ClaimNotificationRequest.self, context: context)
-        let granted = try await store.claimNotification(experiment: record.id, runner: body.runner, now: now())
-        return ClaimNotificationResponse(granted: granted, smtp: smtp.map {
-            .init(url: $0.url.absoluteString, user: $0.user, password: $0.password, from: $0.from, starttls: $0.startTLS.rawValue)
-        })
+        let declaration = try Declaration.parse(record.declaration)
+        let recipients = declaration.notify.email
+        guard !recipients.isEmpty else { return ClaimNotificationResponse(granted: false, reason: "no recipients (notify.email)") }
+        guard let smtp else { return ClaimNotificationResponse(granted: false, reason: "the server has no SMTP configured") }
+        guard try await store.claimNotification(experiment: record.id, runner: body.runner, now: now()) else {
+            return ClaimNotificationResponse(granted: false)
+        }
+        // Re-read: the claim happens after the end, so counts and times are final.
+        let final = try await store.experiment(id: record.id, owner: nil) ?? record
+        let table = try await ExperimentResults.table(of: final, owner: nil, store: store)
+        let csv = table.csv()
+        let started = final.startedAt ?? final.createdAt
+        let summary = MailSummary(
+            to: recipients,
+            experiment: .init(
+                id: final.id, name: final.name, status: final.status, reason: final.reason, counts: final.counts,
+                trials: final.trialCount, createdAt: final.createdAt, startedAt: final.startedAt, finishedAt: final.finishedAt,
+                seconds: max(0, (final.finishedAt ?? now()).timeIntervalSince(started))),
+            url: publicURL.map { $0.appending(path: "experiments/\(final.id)").absoluteString },
+            objective: declaration.objective.map { .init(metric: $0.metric, goal: $0.goal.rawValue) },
+            best: table.rows.prefix(5).map { row in
+                .init(trial: row.trial.index, status: row.status,
+                      parameters: Dictionary(row.trial.parameters.values.map { ($0.name, $0.value.description) }, uniquingKeysWith: { $1 }),
+                      metrics: row.metrics)
+            },
+            resultsCsv: csv.utf8.count <= MailSummary.maxAttachmentBytes ? csv : nil)
+        context.logger.info("notification claimed", metadata: ["runner": "\(body.runner)"])
+        return ClaimNotificationResponse(
+            granted: true,
+            smtp: .init(url: smtp.url.absoluteString, user: smtp.user, password: smtp.password, from: smtp.from, starttls: smtp.startTLS.rawValue),
+            mail: summary)
     }
 
     /// Records the mail's outcome; a failed one may be claimed again.

@@ -114,7 +114,9 @@ struct RunnerStatusResponse: ResponseEncodable {
 }
 
 /// Whether this Runner sends the completion mail; only then the SMTP settings
-/// (`smtp` is null when the server has no mail configured).
+/// and what the mail says. Not granted (and nothing claimed) while the
+/// experiment runs, once another Runner holds or sent it, when the declaration
+/// names no recipients, or when the server has no SMTP configured (`reason` says which).
 struct ClaimNotificationResponse: ResponseEncodable {
     struct SMTPSettings: Encodable {
         var url: String
@@ -125,15 +127,62 @@ struct ClaimNotificationResponse: ResponseEncodable {
     }
 
     var granted: Bool
+    var reason: String?
     var smtp: SMTPSettings?
+    var mail: MailSummary?
 
-    enum CodingKeys: String, CodingKey { case granted, smtp }
+    enum CodingKeys: String, CodingKey { case granted, reason, smtp, mail }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(granted, forKey: .granted)
-        if granted { try container.encode(smtp, forKey: .smtp) }
+        try container.encodeIfPresent(reason, forKey: .reason)
+        if granted {
+            try container.encode(smtp, forKey: .smtp)
+            try container.encode(mail, forKey: .mail)
+        }
     }
+}
+
+/// What the completion mail reports: the Runner composes it from this.
+struct MailSummary: Encodable {
+    struct Experiment: Encodable {
+        var id: String
+        var name: String
+        var status: ExperimentStatus
+        var reason: String?
+        var counts: TrialCounts
+        var trials: Int
+        var createdAt: Date
+        var startedAt: Date?
+        var finishedAt: Date?
+        /// From the first lease to the end (from creation if nothing was leased).
+        var seconds: Double
+    }
+
+    struct ObjectiveInfo: Encodable {
+        var metric: String
+        var goal: String
+    }
+
+    struct BestTrial: Encodable {
+        var trial: Int
+        var status: TrialStatus
+        var parameters: [String: String]
+        var metrics: Metrics
+    }
+
+    var to: [String]
+    var experiment: Experiment
+    /// The experiment's page, when the server knows its public URL.
+    var url: String?
+    var objective: ObjectiveInfo?
+    /// Up to five trials, best first by the objective.
+    var best: [BestTrial]
+    /// The attachment; nil when larger than ``maxAttachmentBytes`` (the mail links to the download then).
+    var resultsCsv: String?
+
+    static let maxAttachmentBytes = 5 * 1024 * 1024
 }
 
 /// `POST .../notification-result`: how sending the completion mail went.
