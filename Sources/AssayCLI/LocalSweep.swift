@@ -14,27 +14,11 @@ struct LocalSweep: Sendable {
     let engine = TrialEngine()
 
     /// Why the sweep could not start its trials.
-    struct SetupFailure: Error, CustomStringConvertible {
-        let description: String
-    }
+    typealias SetupFailure = AssayEngine.SetupFailure
 
-    /// Runs `setup` in the code folder; throws with the tail of its output on failure.
+    /// Runs `setup` in the code folder; throws ``SetupFailure`` with the tail of its output.
     func runSetup() async throws {
-        guard let setup = declaration.setup else { return }
-        let spec = TrialSpec(
-            arguments: setup,
-            workingDirectory: workspace.code.path,
-            environment: TrialEnvironment.scrubbed(from: environment, declared: declaration.environment, trial: [:]),
-            timeout: nil,
-            stdoutLog: workspace.logs.appending(path: "setup.stdout.log").path,
-            stderrLog: workspace.logs.appending(path: "setup.stderr.log").path)
-        let outcome = try await engine.run(spec)
-        guard outcome.status == .succeeded else {
-            let tail = (try? String(contentsOfFile: spec.stderrLog, encoding: .utf8))?
-                .split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
-            throw SetupFailure(description: "setup \(setup.joined(separator: " ")) \(outcome.exitCode.map { "exited with \($0)" } ?? "was killed")"
-                + (tail.isEmpty ? "" : ":\n" + tail))
-        }
+        try await SetupStep(declaration: declaration, workspace: workspace, baseEnvironment: environment).run(engine: engine)
     }
 
     /// Every trial's final record, in plan order. Trials not run because the

@@ -16,8 +16,9 @@ import SystemPackage
 public struct TrialEngine: Sendable {
     public init() {}
 
-    /// Runs `spec` to its end and reports what happened; `onEvent` hears metric points and
-    /// warnings as they are printed.
+    /// Runs `spec` to its end and reports what happened; `onEvent` hears metric points,
+    /// warnings and (if the spec asks) output lines as they are printed, from more than one
+    /// task at a time.
     ///
     /// - Throws: ``LaunchError`` if the trial cannot start (nothing ran then), and
     ///   `CancellationError` if the task was cancelled before it started. Once the trial has
@@ -150,9 +151,11 @@ public struct TrialEngine: Sendable {
         requests.attach(group, timeout: spec.timeout)
         // On every way out, also when reading fails: swift-subprocess reaps the leader once this returns.
         defer { _ = requests.detach() }
-        async let stdout = copyStdout(execution.standardOutput, to: logs.stdout, limit: spec.logLimitBytes, onEvent: onEvent)
+        async let stdout = copyStdout(
+            execution.standardOutput, to: logs.stdout, limit: spec.logLimitBytes, lines: spec.reportsOutputLines, onEvent: onEvent)
         // Read here rather than in a child task of its own: one task fewer to start and wait for.
-        let stderr = try await copy(execution.standardError, to: logs.stderr, limit: spec.logLimitBytes) { _ in }
+        let stderr = try await copyStderr(
+            execution.standardError, to: logs.stderr, limit: spec.logLimitBytes, lines: spec.reportsOutputLines, onEvent: onEvent)
         var watch = Watch(stdout: try await stdout, stderr: stderr)
         await group.waitForLeaderExit()
         watch.stopReason = requests.detach()

@@ -8,4 +8,8 @@ public enum TrialEvent: Sendable, Hashable {
     case metric(MetricPoint)
     /// Something worth telling the user that does not fail the trial (a malformed metric line...).
     case warning(String)
+    /// A complete line the trial printed, without its line break (nor a `\r` before it), cut
+    /// at 4 KiB with a marker saying so. Only reported when the spec's
+    /// ``TrialSpec/reportsOutputLines`` is set; `@assay` lines are reported too.
+    case output(stream: TrialStream, line: String)
 }

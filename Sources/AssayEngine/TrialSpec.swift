@@ -20,6 +20,9 @@ public struct TrialSpec: Sendable, Hashable {
     public var stderrLog: String
     /// Bytes kept per log; output past it is still read (and stdout still parsed) but not written.
     public var logLimitBytes: Int
+    /// Whether every line of both streams is reported as a ``TrialEvent/output(stream:line:)``
+    /// event (a Runner forwards them live; a local run only needs the log files).
+    public var reportsOutputLines: Bool
 
     public init(
         arguments: [String],
@@ -30,7 +33,8 @@ public struct TrialSpec: Sendable, Hashable {
         result: ResultFileSpec? = nil,
         stdoutLog: String,
         stderrLog: String,
-        logLimitBytes: Int = 10 << 20
+        logLimitBytes: Int = 10 << 20,
+        reportsOutputLines: Bool = false
     ) {
         self.arguments = arguments
         self.workingDirectory = workingDirectory
@@ -41,5 +45,6 @@ public struct TrialSpec: Sendable, Hashable {
         self.stdoutLog = stdoutLog
         self.stderrLog = stderrLog
         self.logLimitBytes = logLimitBytes
+        self.reportsOutputLines = reportsOutputLines
     }
 }

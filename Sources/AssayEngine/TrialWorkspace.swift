@@ -28,14 +28,21 @@ public struct TrialWorkspace: Sendable {
     /// so edits to the source during a sweep do not change running trials.
     public func create(copyingArtifact artifact: URL) throws {
         let files = FileManager.default
-        try files.createDirectory(at: root, withIntermediateDirectories: true)
-        try files.createDirectory(at: logs, withIntermediateDirectories: true)
-        try files.createDirectory(at: root.appending(path: "trials"), withIntermediateDirectories: true)
+        try createFolders()
         var isDirectory: ObjCBool = false
         guard files.fileExists(atPath: artifact.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw WorkspaceError.artifactNotADirectory(artifact.path)
         }
         try files.copyItem(at: artifact, to: code)
+    }
+
+    /// Creates the root, `logs/` and `trials/` but not `code/`: whoever calls this fills it
+    /// (the Runner unpacks the downloaded artifact there).
+    public func createFolders() throws {
+        let files = FileManager.default
+        try files.createDirectory(at: root, withIntermediateDirectories: true)
+        try files.createDirectory(at: logs, withIntermediateDirectories: true)
+        try files.createDirectory(at: root.appending(path: "trials"), withIntermediateDirectories: true)
     }
 
     public func name(of trial: Int) -> String {

@@ -108,4 +108,9 @@ final class EventLog: Sendable {
     var warnings: [String] {
         events.compactMap { if case .warning(let message) = $0 { message } else { nil } }
     }
+
+    /// The output lines reported for `stream`, in order.
+    func lines(_ stream: TrialStream) -> [String] {
+        events.compactMap { if case .output(stream, let line) = $0 { line } else { nil } }
+    }
 }
