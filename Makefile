@@ -23,7 +23,9 @@ test: deps build-tests venv
 ## bench: benchmarks with ratios against baselines measured in the same run
 bench: deps venv
 	$(SWIFT) build -c release --product assay-bench $(BUILD_FLAGS)
+	$(SWIFT) build -c release --product assay-server $(BUILD_FLAGS)
 	.build/release/assay-bench
+	$(VPY) benchmarks/ingest.py .build/release/assay-server
 
 build: swift-check
 	$(SWIFT) build --product assay $(BUILD_FLAGS)
