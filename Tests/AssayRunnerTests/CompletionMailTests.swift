@@ -74,15 +74,17 @@ struct CompletionMailTests {
     @Test func reportFromTheClaimsSummary() throws {
         let claim = try JSONDecoder().decode(NotificationClaim.self, from: Data("""
             {"granted": true, "smtp": {"url": "smtp://mail:25", "starttls": "off"},
-             "mail": {"to": ["me@example.org"], "status": "completed", "counts": {"succeeded": 2, "timed_out": 1, "weird": 3},
-                      "seconds": "soon", "url": "https://assay/e1", "future": {"nested": [1]},
-                      "best": [{"index": 1, "parameters": {"lr": 0.01, "layers": 2, "opt": "adam"}, "metrics": {"loss": 0.5, "tag": "x"}}, 7]}}
+             "mail": {"to": ["me@example.org"],
+                      "experiment": {"id": "e1", "status": "completed", "counts": {"succeeded": 2, "timed_out": 1, "weird": 3}, "seconds": "soon"},
+                      "url": "https://assay/e1", "future": {"nested": [1]}, "resultsCsv": "trial,status\\n1,succeeded\\n",
+                      "best": [{"trial": 1, "status": "succeeded", "parameters": {"lr": 0.01, "layers": 2, "opt": "adam"}, "metrics": {"loss": 0.5, "tag": "x"}}, 7]}}
             """.utf8))
         #expect(claim.granted)
         #expect(claim.smtp?.starttls == "off")
         let summary = try #require(claim.mail)
         #expect(summary.seconds == nil, "a field of another type counts as absent")
         #expect(summary.best?.count == 1)
+        #expect(summary.resultsCSV == "trial,status\n1,succeeded\n")
         let spec = RunnerSpec(
             experiment: "e1", status: .completed, declaration: """
                 {"name": "lr sweep", "artifact": "a1", "command": ["true"], "objective": {"metric": "loss", "goal": "minimize"},

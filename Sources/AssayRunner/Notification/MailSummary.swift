@@ -4,11 +4,13 @@
 /// without breaking Runners:
 ///
 /// ```json
-/// {"to": ["me@example.org"], "name": "mnist-lr", "status": "completed", "reason": null,
-///  "counts": {"succeeded": 5, "failed": 1}, "seconds": 812.5,
+/// {"to": ["me@example.org"],
+///  "experiment": {"id": "e1", "name": "mnist-lr", "status": "completed", "reason": null,
+///                 "counts": {"succeeded": 5, "failed": 1}, "trials": 6, "seconds": 812.5, ...},
 ///  "url": "https://assay.example.org/experiments/e1",
 ///  "objective": {"metric": "accuracy", "goal": "maximize"},
-///  "best": [{"index": 3, "parameters": {"lr": "0.01"}, "metrics": {"accuracy": 0.93}}]}
+///  "best": [{"trial": 3, "status": "succeeded", "parameters": {"lr": "0.01"}, "metrics": {"accuracy": 0.93}}],
+///  "resultsCsv": "trial,repeat,status,..."}
 /// ```
 public struct MailSummary: Sendable, Hashable, Decodable {
     /// One of the best trials.
@@ -24,11 +26,11 @@ public struct MailSummary: Sendable, Hashable, Decodable {
             self.metrics = metrics
         }
 
-        private enum CodingKeys: String, CodingKey { case index, parameters, metrics }
+        private enum CodingKeys: String, CodingKey { case trial, parameters, metrics }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            index = container.lenient(Int.self, .index)
+            index = container.lenient(Int.self, .trial)
             parameters = container.lenient([String: LenientText].self, .parameters)?.mapValues(\.text) ?? [:]
             metrics = container.lenient([String: LenientNumber].self, .metrics)?.compactMapValues(\.number) ?? [:]
         }
@@ -47,12 +49,15 @@ public struct MailSummary: Sendable, Hashable, Decodable {
     /// `maximize` or `minimize`.
     public var objectiveGoal: String?
     public var best: [Trial]?
+    /// results.csv to attach; nil when the server found it too large (the mail links to it then).
+    public var resultsCSV: String?
 
     public init(
         to: [String]? = nil, name: String? = nil, status: ExperimentState? = nil, reason: String? = nil,
         counts: [String: Int]? = nil, seconds: Double? = nil, url: String? = nil, objectiveMetric: String? = nil,
-        objectiveGoal: String? = nil, best: [Trial]? = nil
+        objectiveGoal: String? = nil, best: [Trial]? = nil, resultsCSV: String? = nil
     ) {
+        self.resultsCSV = resultsCSV
         self.to = to
         self.name = name
         self.status = status
@@ -65,18 +70,22 @@ public struct MailSummary: Sendable, Hashable, Decodable {
         self.best = best
     }
 
-    private enum CodingKeys: String, CodingKey { case to, name, status, reason, counts, seconds, url, objective, best }
+    private enum CodingKeys: String, CodingKey { case to, experiment, url, objective, best, resultsCsv }
+    private enum ExperimentKeys: String, CodingKey { case name, status, reason, counts, seconds }
     private enum ObjectiveKeys: String, CodingKey { case metric, goal }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         to = container.lenient([String].self, .to)
-        name = container.lenient(String.self, .name)
-        status = container.lenient(ExperimentState.self, .status)
-        reason = container.lenient(String.self, .reason)
-        counts = container.lenient([String: Int].self, .counts)
-        seconds = container.lenient(Double.self, .seconds)
+        if let experiment = try? container.nestedContainer(keyedBy: ExperimentKeys.self, forKey: .experiment) {
+            name = experiment.lenient(String.self, .name)
+            status = experiment.lenient(ExperimentState.self, .status)
+            reason = experiment.lenient(String.self, .reason)
+            counts = experiment.lenient([String: Int].self, .counts)
+            seconds = experiment.lenient(Double.self, .seconds)
+        }
         url = container.lenient(String.self, .url)
+        resultsCSV = container.lenient(String.self, .resultsCsv)
         if let objective = try? container.nestedContainer(keyedBy: ObjectiveKeys.self, forKey: .objective) {
             objectiveMetric = objective.lenient(String.self, .metric)
             objectiveGoal = objective.lenient(String.self, .goal)
