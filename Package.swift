@@ -74,6 +74,8 @@ let package = Package(
             dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // prctl(2) and friends, which Swift cannot call (variadic).
+        .target(name: "CAssaySystem"),
         // The Runner: fetches an experiment's spec and artifact, leases trials, runs them with
         // the engine, reports batched events, sends the completion mail.
         .target(
@@ -90,7 +92,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "assay-runner",
-            dependencies: ["AssayRunner", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "AssayRunner", "AssayCurl", "CAssaySystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // The store protocol and its SQLite (embedded) and MongoDB (cluster) implementations.
@@ -128,6 +134,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strict
         ),
@@ -162,6 +170,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            exclude: ["smtp_capture.py", "https_server.py", "eml_to_json.py"],
             swiftSettings: strict
         ),
         .testTarget(

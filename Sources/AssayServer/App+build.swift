@@ -76,6 +76,7 @@ func buildRouter(
     let live = LiveEvents()
     let experiments = ExperimentController(
         store: store, executor: environment.executor, maxTrials: configuration.maxTrials,
+        leaseDuration: .milliseconds(Int64(configuration.leaseSeconds * 1000)),
         runnerTokenLifetime: environment.runnerTokenLifetime, live: live, now: environment.now)
     experiments.addRoutes(to: user)
     TrialController(store: store, experiments: experiments).addRoutes(to: user)

@@ -69,6 +69,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var runnerTokenDirectory: String
     public var maxArtifactBytes: Int
     public var maxTrials: Int
+    /// How long a Runner holds a trial without reporting before it goes back to the queue.
+    public var leaseSeconds: Double = 30
     public var logFormat: LogFormat = .text
     public var logLevel: Logger.Level = .info
     /// bcrypt cost for new password hashes (not an `ASSAY_*` key: tests lower it).
@@ -126,6 +128,7 @@ extension ServerConfiguration: CustomStringConvertible {
             ("ASSAY_RUNNER_TOKEN_DIR", runnerTokenDirectory),
             ("ASSAY_MAX_ARTIFACT_BYTES", String(maxArtifactBytes)),
             ("ASSAY_MAX_TRIALS", String(maxTrials)),
+            ("ASSAY_LEASE_SECONDS", String(leaseSeconds)),
             ("ASSAY_LOG_FORMAT", logFormat.rawValue),
             ("ASSAY_LOG_LEVEL", logLevel.rawValue),
         ]

@@ -9,6 +9,8 @@ struct ExperimentController: Sendable {
     let store: any ExperimentStore
     let executor: any Executor
     let maxTrials: Int
+    /// How long a Runner holds a trial without reporting (`ASSAY_LEASE_SECONDS`).
+    let leaseDuration: Duration
     /// How long a runner token opens the experiment's runner routes.
     let runnerTokenLifetime: TimeInterval
     let live: LiveEvents
@@ -34,7 +36,7 @@ struct ExperimentController: Sendable {
         let record = try await store.createExperiment(NewExperiment(
             owner: user.id, name: declaration.name, description: declaration.description, tags: declaration.tags,
             declaration: submission.text, artifact: submission.artifact ?? declaration.artifact, trialCount: plan.count,
-            maxAttempts: declaration.trial.retries + 1), now: now())
+            maxAttempts: declaration.trial.retries + 1, leaseDuration: leaseDuration), now: now())
         return try await started(record, context: context)
     }
 

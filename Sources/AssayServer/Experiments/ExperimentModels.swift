@@ -25,6 +25,8 @@ struct ExperimentSummary: ResponseCodable {
     var createdAt: Date
     var startedAt: Date?
     var finishedAt: Date?
+    /// The completion mail: `pending`, `claimed`, `sent` or `failed` (with the last error).
+    var notification: NotificationStatus
 
     init(_ record: ExperimentRecord) {
         id = record.id
@@ -41,6 +43,7 @@ struct ExperimentSummary: ResponseCodable {
         createdAt = record.createdAt
         startedAt = record.startedAt
         finishedAt = record.finishedAt
+        notification = record.notification
     }
 }
 

@@ -58,7 +58,7 @@ enum OpenAPIDocument {
               properties: {id: {type: string}, status: {$ref: "#/components/schemas/ExperimentStatus"}, trials: {type: integer}}
             Experiment:
               type: object
-              required: [id, name, tags, status, trials, counts, maxAttempts, archived, createdAt]
+              required: [id, name, tags, status, trials, counts, maxAttempts, archived, createdAt, notification]
               properties:
                 id: {type: string}
                 name: {type: string}
@@ -74,6 +74,16 @@ enum OpenAPIDocument {
                 createdAt: {type: string, format: date-time}
                 startedAt: {type: string, format: date-time}
                 finishedAt: {type: string, format: date-time}
+                notification:
+                  type: object
+                  description: "the completion mail"
+                  required: [state, attempts]
+                  properties:
+                    state: {type: string, enum: [pending, claimed, sent, failed]}
+                    claimedBy: {type: string}
+                    attempts: {type: integer}
+                    lastError: {type: string}
+                    sentAt: {type: string, format: date-time}
                 declaration: {type: string, description: "only on GET /experiments/{id}"}
             Trial:
               type: object
