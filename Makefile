@@ -29,6 +29,7 @@ bench: deps venv
 
 build: swift-check
 	$(SWIFT) build --product assay $(BUILD_FLAGS)
+	$(SWIFT) build --product assay-runner $(BUILD_FLAGS)
 
 build-tests: swift-check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)

@@ -115,7 +115,11 @@ let package = Package(
             dependencies: [
                 "AssayCore",
                 "AssayEngine",
+                "AssayCurl",
+                "AssayServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

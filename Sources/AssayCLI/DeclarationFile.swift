@@ -5,6 +5,8 @@ import Foundation
 struct DeclarationFile {
     let url: URL
     let declaration: Declaration
+    /// The file's text, as a server stores it.
+    let text: String
 
     var folder: URL { url.deletingLastPathComponent() }
 
@@ -29,6 +31,7 @@ struct DeclarationFile {
         guard let text = String(data: data, encoding: .utf8) else {
             throw InputError(description: "\(path) is not UTF-8 text")
         }
+        self.text = text
         do {
             declaration = try Declaration.parse(text)
         } catch {

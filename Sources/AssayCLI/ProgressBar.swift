@@ -35,6 +35,16 @@ actor ProgressBar {
         draw()
     }
 
+    /// Sets the counts from a server's `counts` object
+    /// (`pending`, `running`, `succeeded`, `failed`, `timedOut`, `canceled`).
+    func show(counts: [String: Int]) {
+        func count(_ key: String) -> Int { counts[key] ?? 0 }
+        running = count("running")
+        finished = [.succeeded: count("succeeded"), .failed: count("failed"), .timedOut: count("timedOut"), .canceled: count("canceled")]
+            .filter { $0.value > 0 }
+        draw()
+    }
+
     /// The last state, drawn once more and ended with a newline.
     func finish() {
         draw(force: true)

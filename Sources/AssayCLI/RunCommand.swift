@@ -1,10 +1,15 @@
 import ArgumentParser
 import AssayCore
 import AssayEngine
+import AssayServer
 import Foundation
+import Logging
 
-/// `assay run FILE --local`: the whole sweep on this machine, live progress,
-/// then the results table, `results.csv`, `results.json` and `plot.svg`.
+/// `assay run FILE`: the whole sweep, live progress, then the results table,
+/// `results.csv`, `results.json` and `plot.svg`. Through the server at
+/// `ASSAY_URL` (with `ASSAY_TOKEN`) when set; otherwise through an embedded
+/// server (SQLite in `./assay-data`, Runners as local processes). `--local`
+/// runs the trials with the engine alone, no server and no Runner.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -13,11 +18,14 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "The declaration (assay.yaml, or JSON).")
     var file: String
 
-    @Flag(help: "Run the trials here, as local processes, without a server.")
+    @Flag(help: "Run the trials in this process's engine, without a server or Runners.")
     var local = false
 
-    @Option(help: "Trials run at once (default: the declaration's workers).")
+    @Option(help: "With --local: trials run at once (default: the declaration's workers).")
     var parallel: Int?
+
+    @Option(help: "Folder of the embedded server's store and Runner work folders.")
+    var dataDir: String = "assay-data"
 
     @Option(name: .customLong("output"), help: "Folder for results and logs (default: assay-runs/<name>-<time>).")
     var outputFolder: String?
@@ -30,8 +38,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1") }
-        guard local else {
-            throw ValidationError("assay run needs --local for now: running through an Assay server is not available yet")
+        if parallel != nil, !local {
+            throw ValidationError("--parallel applies to --local runs; through a server, set `workers` in the declaration")
         }
     }
 
@@ -39,12 +47,17 @@ struct RunCommand: AsyncParsableCommand {
         let source = try DeclarationFile(path: file)
         let declaration = source.declaration
         let plan = try source.plan(maxTrials: try resolvedMaxTrials(maxTrials))
-        let artifact = URL(filePath: declaration.artifact, relativeTo: source.folder).standardizedFileURL
         let output = outputFolder.map { URL(filePath: $0, relativeTo: .currentDirectory()).standardizedFileURL }
             ?? Self.defaultOutput(for: declaration)
         guard !FileManager.default.fileExists(atPath: output.path) else {
             throw InputError(description: "\(output.path) already exists; choose another --output")
         }
+        if !local {
+            let status = try await runThroughServer(ServerRun(source: source, plan: plan, output: output, show: show))
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+        let artifact = URL(filePath: declaration.artifact, relativeTo: source.folder).standardizedFileURL
         let workspace = TrialWorkspace(root: output, trialCount: plan.count)
         do {
             try workspace.create(copyingArtifact: artifact)
@@ -83,6 +96,26 @@ struct RunCommand: AsyncParsableCommand {
         if let plot = summary.plot { Terminal.out("plot:    \(Self.relative(plot))") }
         Terminal.out("logs:    \(Self.relative(workspace.logs))")
         if !results.contains(where: { $0.status == .succeeded }) { throw ExitCode(1) }
+    }
+
+    /// `ASSAY_URL` + `ASSAY_TOKEN` when set, else a server embedded in this process.
+    private func runThroughServer(_ run: ServerRun) async throws -> Int32 {
+        let environment = ProcessInfo.processInfo.environment
+        if let address = environment["ASSAY_URL"], !address.isEmpty {
+            guard let url = URL(string: address), url.scheme == "http" || url.scheme == "https" else {
+                throw InputError(description: "ASSAY_URL \"\(address)\" is not an http(s) URL")
+            }
+            guard let token = environment["ASSAY_TOKEN"], !token.isEmpty else {
+                throw InputError(description: "ASSAY_URL is set but ASSAY_TOKEN is not: create an API token in the web UI or with POST /api/v1/tokens")
+            }
+            return try await run.run(client: APIClient(base: url, token: token))
+        }
+        var logger = Logger(label: "assay-embedded")
+        logger.logLevel = .error
+        let data = URL(filePath: dataDir, relativeTo: .currentDirectory()).standardizedFileURL
+        return try await EmbeddedServer.run(dataDirectory: data, logger: logger) { url, token in
+            try await run.run(client: APIClient(base: url, token: token))
+        }
     }
 
     static func defaultOutput(for declaration: Declaration) -> URL {

@@ -35,13 +35,15 @@ public struct ServerEnvironment: Sendable {
 
 /// Builds the HTTP application over an open store: bootstraps the admin if
 /// none exists, then wires routes, authentication and error mapping.
+/// `onServerRunning` hears the bound address (the port is chosen by the system for port 0).
 public func buildApplication(
     configuration: ServerConfiguration, store: any ExperimentStore, environment: ServerEnvironment = ServerEnvironment(),
-    logger: Logger = Logger(label: "assay-server")
+    logger: Logger = Logger(label: "assay-server"), onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     Application(
         router: try await buildRouter(configuration: configuration, store: store, environment: environment, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "assay-server"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }
 
@@ -91,12 +93,21 @@ func buildRouter(
 
 /// Opens the configured store, builds the application and serves until
 /// SIGTERM or SIGINT (in-flight requests are drained). The server and the
-/// lease reaper are services of one group; the reconciler joins it later.
+/// lease reaper are services of one group. With the local executor, Runners
+/// are started for unfinished experiments once the server listens.
 public func runServer(configuration: ServerConfiguration, logger: Logger = Logger(label: "assay-server")) async throws {
     logger.info("starting", metadata: ["configuration": "\(configuration)"])
     let store = try await configuration.storeURL.open()
-    let environment = ServerEnvironment(executor: makeExecutor(configuration))
-    let app = try await buildApplication(configuration: configuration, store: store, environment: environment, logger: logger)
+    let executor = makeExecutor(configuration, store: store, logger: logger)
+    let environment = ServerEnvironment(executor: executor)
+    let app = try await buildApplication(
+        configuration: configuration, store: store, environment: environment, logger: logger,
+        onServerRunning: { port in
+            guard let local = executor as? LocalExecutor else { return }
+            local.serverURL = URL(string: "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(port)")
+            let tokens = RunnerTokens(store: store, lifetime: environment.runnerTokenLifetime, now: environment.now)
+            await local.resume(issueToken: tokens.issue(for:))
+        })
     let reaper = LeaseReaper(store: store, interval: .seconds(5), now: { Date() }, logger: logger)
     let services = ServiceGroup(configuration: .init(
         services: [app, reaper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -104,12 +115,16 @@ public func runServer(configuration: ServerConfiguration, logger: Logger = Logge
 }
 
 /// The executor `ASSAY_EXECUTOR` names.
-func makeExecutor(_ configuration: ServerConfiguration) -> any Executor {
+func makeExecutor(_ configuration: ServerConfiguration, store: any ExperimentStore, logger: Logger) -> any Executor {
     switch configuration.executor {
     case .external:
         ExternalExecutor(directory: URL(filePath: configuration.runnerTokenDirectory, directoryHint: .isDirectory))
-    case .local, .kubernetes:
-        // The local and Kubernetes executors arrive with their issues (6, 7).
+    case .local:
+        LocalExecutor(
+            runnerBinary: configuration.runnerBinary ?? LocalExecutor.defaultRunnerBinary(),
+            workDirectory: URL(filePath: configuration.workDirectory, directoryHint: .isDirectory), store: store, logger: logger)
+    case .kubernetes:
+        // The Kubernetes executor arrives with its issue (7).
         RecordingExecutor()
     }
 }

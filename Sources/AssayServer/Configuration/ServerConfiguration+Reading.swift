@@ -94,6 +94,8 @@ extension ServerConfiguration {
         runnerTokenDirectory = keys.string("runnerTokenDir") ?? runnerTokenDirectory
         maxArtifactBytes = try keys.integer("maxArtifactBytes", in: 1...Int.max) ?? maxArtifactBytes
         maxTrials = try keys.integer("maxTrials", in: 1...Int.max) ?? maxTrials
+        runnerBinary = keys.string("runnerBin")
+        workDirectory = keys.string("workDir") ?? workDirectory
         leaseSeconds = Double(try keys.integer("leaseSeconds", in: 2...86_400) ?? Int(leaseSeconds))
         logFormat = try keys.choice("logFormat", of: LogFormat.self) ?? logFormat
         logLevel = try keys.choice("logLevel", of: Logger.Level.self) ?? logLevel

@@ -69,6 +69,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var runnerTokenDirectory: String
     public var maxArtifactBytes: Int
     public var maxTrials: Int
+    /// The `assay-runner` the local executor starts (default: beside `assay-server`, else on PATH).
+    public var runnerBinary: String?
+    /// Where the local executor keeps Runner work folders and logs.
+    public var workDirectory: String = "assay-data/work"
     /// How long a Runner holds a trial without reporting before it goes back to the queue.
     public var leaseSeconds: Double = 30
     public var logFormat: LogFormat = .text
@@ -128,6 +132,8 @@ extension ServerConfiguration: CustomStringConvertible {
             ("ASSAY_RUNNER_TOKEN_DIR", runnerTokenDirectory),
             ("ASSAY_MAX_ARTIFACT_BYTES", String(maxArtifactBytes)),
             ("ASSAY_MAX_TRIALS", String(maxTrials)),
+            ("ASSAY_RUNNER_BIN", runnerBinary ?? "-"),
+            ("ASSAY_WORK_DIR", workDirectory),
             ("ASSAY_LEASE_SECONDS", String(leaseSeconds)),
             ("ASSAY_LOG_FORMAT", logFormat.rawValue),
             ("ASSAY_LOG_LEVEL", logLevel.rawValue),

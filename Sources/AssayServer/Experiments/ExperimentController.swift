@@ -16,8 +16,6 @@ struct ExperimentController: Sendable {
     let live: LiveEvents
     let now: @Sendable () -> Date
 
-    /// Runner tokens start with this, so a leaked one is recognisable.
-    static let runnerTokenPrefix = "asr_"
 
     func addRoutes(to group: RouterGroup<AssayRequestContext>) {
         group.post("experiments", use: create)
@@ -75,11 +73,7 @@ struct ExperimentController: Sendable {
     /// answers 201 (the token is never in an API response).
     private func started(_ record: ExperimentRecord, context: AssayRequestContext) async throws -> EditedResponse<CreatedExperimentResponse> {
         context.logger.info("experiment created", metadata: ["experiment": "\(record.id)", "trials": "\(record.trialCount)"])
-        let secret = SecretToken.generate(prefix: Self.runnerTokenPrefix)
-        let issued = now()
-        _ = try await store.createCredential(Credential(
-            id: "", kind: .runner, owner: record.owner, experiment: record.id, name: "runner",
-            secretHash: SecretToken.hash(secret), createdAt: issued, expiresAt: issued.addingTimeInterval(runnerTokenLifetime)))
+        let secret = try await RunnerTokens(store: store, lifetime: runnerTokenLifetime, now: now).issue(for: record)
         try await executor.start(record, runnerToken: secret)
         return EditedResponse(
             status: .created, response: CreatedExperimentResponse(id: record.id, status: record.status, trials: record.trialCount))
