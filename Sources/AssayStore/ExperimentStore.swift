@@ -81,7 +81,11 @@ public protocol ExperimentStore: Sendable {
     func expireLeases(now: Date) async throws -> Int
     /// Applies a batch once: metrics, log lines, finished attempts, counts, and the
     /// experiment's completion when its last trial ends. Renews the leases `runner`
-    /// holds in the experiment to `now + leaseDuration`.
+    /// holds in the experiment to `now + leaseDuration`. In the same call, answers which
+    /// attempts the Runner must stop (``BatchOutcome/revoked``): the ones the events name
+    /// that it does not hold, and every one of ``EventBatch/active`` that it does not hold:
+    /// the trial runs as another attempt or under another Runner, or is not running, or the
+    /// experiment is final. A duplicate batch renews nothing but still answers for `active`.
     func applyEvents(_ batch: EventBatch, now: Date) async throws -> BatchOutcome
 
     // MARK: Completion mail

@@ -210,3 +210,67 @@ import Testing
         }
     }
 }
+
+/// A batch's `active` list: what the Runner still runs, answered in `revokedAttempts` when
+/// its lease was lost, though no event names it.
+extension RunnerRouteTests {
+    @Test(arguments: StoreKind.allCases)
+    func aTrialReLeasedToAnotherRunnerIsRevokedWhenOnlyListedActive(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        let executor = RecordingExecutor()
+        let clock = TestClock()
+        try await withServer(store, clock: clock, executor: executor) { client in
+            let token = try await client.userToken("alice")
+            let id = try await client.createExperiment(token: token, artifact: try await client.artifactID(token: token))
+            let runnerToken = try #require(executor.runnerToken(of: id))
+            let base = "/api/v1/runner/experiments/\(id)"
+            func post(_ runner: String, _ seq: Int, active: [[String: Any]]?) async throws -> TestResponse {
+                var batch: [String: Any] = ["runner": runner, "seq": seq, "events": [[String: Any]]()]
+                if let active { batch["active"] = active }
+                return try await client.send(.post, "\(base)/events", json: batch, token: runnerToken)
+            }
+            func revoked(_ response: TestResponse) -> [String] {
+                (response.json["revokedAttempts"] as? [[String: Any]] ?? []).map { "\($0["trial"] ?? "?").\($0["attempt"] ?? "?")" }
+            }
+
+            let first = try await client.send(.post, "\(base)/lease", json: ["runner": "r1", "max": 1], token: runnerToken)
+            #expect((first.json["leases"] as? [[String: Any]])?.first?["attempt"] as? Int == 1)
+            let held = try await post("r1", 1, active: [["trial": 0, "attempt": 1]])
+            #expect(held.status == .ok)
+            #expect(revoked(held) == [] && held.json["revoked"] as? [Int] == [])
+
+            // r1 loses the server for longer than its lease; r2 gets trial 0 as attempt 2.
+            clock.advance(testConfiguration().leaseSeconds + 1)
+            let second = try await client.send(.post, "\(base)/lease", json: ["runner": "r2", "max": 1], token: runnerToken)
+            let grant = try #require((second.json["leases"] as? [[String: Any]])?.first)
+            #expect(grant["index"] as? Int == 0 && grant["attempt"] as? Int == 2)
+
+            // Back, r1 sends a keep-alive naming no event: the trial is revoked all the same.
+            let back = try await post("r1", 2, active: [["trial": 0, "attempt": 1]])
+            #expect(back.status == .ok)
+            #expect(back.json["duplicate"] as? Bool == false)
+            #expect(revoked(back) == ["0.1"])
+            #expect(back.json["revoked"] as? [Int] == [0])
+            // The same batch again (its answer lost) answers the same.
+            #expect(revoked(try await post("r1", 2, active: [["trial": 0, "attempt": 1]])) == ["0.1"])
+            // r2 holds it; a Runner that sends no `active` still gets an answer.
+            #expect(revoked(try await post("r2", 1, active: [["trial": 0, "attempt": 2]])) == [])
+            let old = try await post("r1", 3, active: nil)
+            #expect(old.status == .ok && revoked(old) == [])
+            let trial = try #require(try await store.trial(experiment: id, index: 0, owner: nil))
+            #expect(trial.runner == "r2" && trial.status == .running && trial.attempts.map(\.runner) == ["r1", "r2"])
+
+            // Decoded strictly: unknown fields are errors, at the top and in `active`.
+            let unknown = try await post("r1", 4, active: [["trial": 0, "attempt": 1, "runner": "r1"]])
+            #expect(unknown.status == .badRequest)
+            #expect(unknown.error.message == #"unknown field "active[0].runner""#)
+            let missing = try await post("r1", 5, active: [["trial": 0]])
+            #expect(missing.status == .badRequest && missing.error.message.contains("attempt"))
+            let topLevel = try await client.send(
+                .post, "\(base)/events", json: ["runner": "r1", "seq": 6, "events": [[String: Any]](), "running": []], token: runnerToken)
+            #expect(topLevel.status == .badRequest && topLevel.error.message == #"unknown field "running""#)
+            let tooMany = try await post("r1", 7, active: (0...RunnerController.maxActive).map { ["trial": $0, "attempt": 1] })
+            #expect(tooMany.status == .unprocessableContent)
+        }
+    }
+}

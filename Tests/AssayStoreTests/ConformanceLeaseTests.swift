@@ -72,7 +72,7 @@ struct ConformanceLeaseTests {
         let late = try await store.applyEvents(EventBatch(experiment: experiment.id, runner: "r1", seq: 2, events: [
             finished(first[0]),
         ]), now: T0.plus(16))
-        #expect(late.revoked == [0] && !late.duplicate)
+        #expect(late.revoked == [TrialAttempt(trial: 0, attempt: 1)] && !late.duplicate)
         #expect(try await store.trial(experiment: experiment.id, index: 0, owner: user.id)?.status == .running)
 
         // Attempt 2 expires too: no attempts left, the trials fail for good.

@@ -166,7 +166,7 @@ struct SQLiteStoreTests {
             EventBatch(experiment: experiment.id, runner: "a", seq: 1, events: [
                 .finished(trial: 0, attempt: 1, status: .succeeded, exitCode: 0, seconds: 1, final: Metrics(), reason: nil)
             ]), now: later)
-        #expect(outcome.revoked == [0])
+        #expect(outcome.revoked == [TrialAttempt(trial: 0, attempt: 1)])
         #expect(try await store.experiment(id: experiment.id, owner: nil)?.counts == TrialCounts(running: 1))
 
         // With no attempt left, the reaper fails the trial and that completes the experiment.

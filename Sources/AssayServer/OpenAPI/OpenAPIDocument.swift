@@ -52,6 +52,11 @@ enum OpenAPIDocument {
               properties: {id: {type: string}, sha256: {type: string}, size: {type: integer}, deduplicated: {type: boolean}}
             ExperimentStatus: {type: string, enum: [queued, running, completed, failed, canceled]}
             TrialStatus: {type: string, enum: [pending, running, succeeded, failed, timed_out, canceled]}
+            TrialAttempt:
+              type: object
+              additionalProperties: false
+              required: [trial, attempt]
+              properties: {trial: {type: integer}, attempt: {type: integer}}
             CreatedExperiment:
               type: object
               required: [id, status, trials]
@@ -234,8 +239,8 @@ enum OpenAPIDocument {
             post:
               security: [{bearer: []}]
               parameters: [{$ref: "#/components/parameters/id"}]
-              requestBody: {required: true, content: {application/json: {schema: {type: object, additionalProperties: false, required: [runner, seq, events], properties: {runner: {type: string}, seq: {type: integer}, events: {type: array, items: {type: object, required: [type, trial, attempt], properties: {type: {type: string, enum: [metrics, log, finished]}}}}}}}}}
-              responses: {"200": {description: "Applied (or a duplicate)", content: {application/json: {schema: {type: object, required: [duplicate, status, revoked], properties: {duplicate: {type: boolean}, status: {$ref: "#/components/schemas/ExperimentStatus"}, revoked: {type: array, items: {type: integer}}}}}}}, "400": {$ref: "#/components/responses/Error"}, "401": {$ref: "#/components/responses/Error"}, "403": {$ref: "#/components/responses/Error"}, "413": {$ref: "#/components/responses/Error"}}
+              requestBody: {required: true, content: {application/json: {schema: {type: object, additionalProperties: false, required: [runner, seq, events], properties: {runner: {type: string}, seq: {type: integer}, events: {type: array, items: {type: object, required: [type, trial, attempt], properties: {type: {type: string, enum: [metrics, log, finished]}}}}, active: {type: array, maxItems: 10000, description: "The attempts the Runner still runs; each one it does not hold comes back revoked", items: {$ref: "#/components/schemas/TrialAttempt"}}}}}}}
+              responses: {"200": {description: "Applied (or a duplicate)", content: {application/json: {schema: {type: object, required: [duplicate, status, revoked, revokedAttempts], properties: {duplicate: {type: boolean}, status: {$ref: "#/components/schemas/ExperimentStatus"}, revoked: {type: array, description: "The trials of revokedAttempts", items: {type: integer}}, revokedAttempts: {type: array, description: "Attempts to stop: named by an event or listed active, but not held by this Runner", items: {$ref: "#/components/schemas/TrialAttempt"}}}}}}}, "400": {$ref: "#/components/responses/Error"}, "401": {$ref: "#/components/responses/Error"}, "403": {$ref: "#/components/responses/Error"}, "413": {$ref: "#/components/responses/Error"}, "422": {$ref: "#/components/responses/Error"}}
           /api/v1/runner/experiments/{id}/setup-failed:
             post:
               security: [{bearer: []}]

@@ -20,6 +20,8 @@ struct RunnerController: Sendable {
     static let maxLease = 1000
     /// Event batches carry columnar metrics and log lines: larger than other JSON bodies.
     static let maxBatchBytes = 4 * 1024 * 1024
+    /// The most attempts one batch may list as `active` (a Runner runs one per slot).
+    static let maxActive = 10_000
 
     func addRoutes(to group: RouterGroup<AssayRequestContext>) {
         group.get("spec", use: spec)
@@ -75,8 +77,13 @@ struct RunnerController: Sendable {
             throw APIError.tooLarge(limit: Self.maxBatchBytes)
         }
         let body = try StrictJSONDecoder.decode(EventBatchRequest.self, from: Data(buffer: buffer))
+        let active = body.active?.map(\.attempt) ?? []
+        guard active.count <= Self.maxActive else {
+            throw APIError.invalid([.init(field: "active", message: "at most \(Self.maxActive) attempts")])
+        }
         let outcome = try await store.applyEvents(
-            EventBatch(experiment: record.id, runner: body.runner, seq: body.seq, events: body.events.map(\.event)), now: now())
+            EventBatch(experiment: record.id, runner: body.runner, seq: body.seq, events: body.events.map(\.event), active: active),
+            now: now())
         if !outcome.duplicate {
             metrics.recordBatch(body.events.map(\.event))
             var published = body.events.map { LiveEventPayloads.event($0.event) }
@@ -85,7 +92,10 @@ struct RunnerController: Sendable {
             }
             await live.publish(record.id, published, final: outcome.experimentStatus.isFinal)
         }
-        return EventBatchResponse(duplicate: outcome.duplicate, status: outcome.experimentStatus, revoked: outcome.revoked)
+        if !outcome.revoked.isEmpty {
+            context.logger.info("leases revoked", metadata: ["runner": "\(body.runner)", "attempts": "\(outcome.revoked)"])
+        }
+        return EventBatchResponse(outcome)
     }
 
     /// Fails the experiment with the Runner's reason; its remaining trials count as canceled.

@@ -34,13 +34,42 @@ struct LeaseResponse: ResponseEncodable {
     var status: ExperimentStatus
 }
 
-/// `POST .../events`: one batch, applied once per `(runner, seq)`.
+/// `POST .../events`: one batch, applied once per `(runner, seq)`. `active` (optional, for
+/// Runners that predate it) lists the attempts the Runner still runs: the answer revokes
+/// each one it does not hold, though no event names it.
 struct EventBatchRequest: StrictDecodable {
     typealias Field = CodingKeys
-    enum CodingKeys: String, CodingKey, CaseIterable { case runner, seq, events }
+    enum CodingKeys: String, CodingKey, CaseIterable { case runner, seq, events, active }
     var runner: String
     var seq: Int
     var events: [RunnerEventBody]
+    var active: [ActiveAttemptBody]?
+}
+
+/// One running attempt in a batch's `active` list: `{"trial": 3, "attempt": 1}`, no other field.
+struct ActiveAttemptBody: Decodable {
+    enum CodingKeys: String, CodingKey, CaseIterable { case trial, attempt }
+
+    var attempt: TrialAttempt
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        let known = Set(CodingKeys.allCases.map(\.stringValue))
+        if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+            // Named like the body's own unknown fields: `unknown field "active[0].runner"`.
+            let path = container.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().dropFirst()
+            throw APIError.badRequest("unknown field \"\(path).\(unknown)\"")
+        }
+        let fields = try decoder.container(keyedBy: CodingKeys.self)
+        attempt = TrialAttempt(trial: try fields.decode(Int.self, forKey: .trial), attempt: try fields.decode(Int.self, forKey: .attempt))
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
 }
 
 /// One event as Runners send it, told apart by `type`:
@@ -86,11 +115,26 @@ struct RunnerEventBody: Decodable {
     }
 }
 
-/// What applying a batch did: `revoked` lists trials whose lease the Runner lost.
+/// What applying a batch did: `revokedAttempts` lists the attempts the Runner must stop
+/// (named by an event or listed `active`, but not held), `revoked` their trials (what
+/// Runners that predate `revokedAttempts` read).
 struct EventBatchResponse: ResponseEncodable {
+    struct Attempt: Encodable {
+        var trial: Int
+        var attempt: Int
+    }
+
     var duplicate: Bool
     var status: ExperimentStatus
     var revoked: [Int]
+    var revokedAttempts: [Attempt]
+
+    init(_ outcome: BatchOutcome) {
+        duplicate = outcome.duplicate
+        status = outcome.experimentStatus
+        revoked = outcome.revokedTrials
+        revokedAttempts = outcome.revoked.map { Attempt(trial: $0.trial, attempt: $0.attempt) }
+    }
 }
 
 /// `POST .../setup-failed`: the Runner's setup (or the artifact) failed.

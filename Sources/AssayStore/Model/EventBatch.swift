@@ -14,6 +14,24 @@ public enum RunnerEvent: Sendable, Hashable {
     case finished(trial: Int, attempt: Int, status: TrialStatus, exitCode: Int32?, seconds: Double, final: Metrics, reason: String?)
 }
 
+/// One attempt of one trial: what a lease hands out and what a Runner runs.
+public struct TrialAttempt: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var trial: Int
+    /// 1-based.
+    public var attempt: Int
+
+    public init(trial: Int, attempt: Int) {
+        self.trial = trial
+        self.attempt = attempt
+    }
+
+    public static func < (lhs: TrialAttempt, rhs: TrialAttempt) -> Bool {
+        (lhs.trial, lhs.attempt) < (rhs.trial, rhs.attempt)
+    }
+
+    public var description: String { "\(trial).\(attempt)" }
+}
+
 /// One POST of a Runner: events in order, numbered per Runner. Applying the
 /// same `(runner, seq)` twice changes nothing the second time.
 public struct EventBatch: Sendable, Hashable {
@@ -21,12 +39,18 @@ public struct EventBatch: Sendable, Hashable {
     public var runner: RunnerID
     public var seq: Int
     public var events: [RunnerEvent]
+    /// The attempts the Runner is still running. Each one whose lease it does not hold
+    /// any more (the lease expired and the trial moved on, the experiment is final) comes
+    /// back in ``BatchOutcome/revoked`` even though no event names it, so a Runner that
+    /// lost the server for longer than a lease stops what another Runner now runs.
+    public var active: [TrialAttempt]
 
-    public init(experiment: ExperimentID, runner: RunnerID, seq: Int, events: [RunnerEvent]) {
+    public init(experiment: ExperimentID, runner: RunnerID, seq: Int, events: [RunnerEvent], active: [TrialAttempt] = []) {
         self.experiment = experiment
         self.runner = runner
         self.seq = seq
         self.events = events
+        self.active = active
     }
 }
 
@@ -35,10 +59,16 @@ public struct BatchOutcome: Sendable, Hashable {
     /// The batch had been applied before; nothing changed now.
     public var duplicate: Bool
     public var experimentStatus: ExperimentStatus
-    /// Trials this Runner reported on but no longer holds (stop them).
-    public var revoked: [Int]
+    /// The attempts the Runner must stop, in order: those the batch's events name that are
+    /// not the current attempt of their trial leased to this Runner, and those it lists as
+    /// ``EventBatch/active`` that it does not hold running in an experiment still going
+    /// (the leases the batch renewed). A duplicate batch answers for `active` only.
+    public var revoked: [TrialAttempt]
 
-    public init(duplicate: Bool, experimentStatus: ExperimentStatus, revoked: [Int]) {
+    /// The trials of ``revoked``, each once, in order (what Runners that send no `active` read).
+    public var revokedTrials: [Int] { Array(Set(revoked.map(\.trial))).sorted() }
+
+    public init(duplicate: Bool, experimentStatus: ExperimentStatus, revoked: [TrialAttempt]) {
         self.duplicate = duplicate
         self.experimentStatus = experimentStatus
         self.revoked = revoked

@@ -26,7 +26,8 @@ extension MongoStore {
         let marker: BSON.Document = ["experiment": .string(id), "runner": .string(batch.runner), "seq": .int(batch.seq)]
         if try connection.findOne(Collections.batches, marker) != nil {
             experiment = try completeIfDone(experiment, connection, now: now)
-            return BatchOutcome(duplicate: true, experimentStatus: experiment.status, revoked: [])
+            let revoked = try unheld(batch.active, of: batch.runner, in: experiment, connection)
+            return BatchOutcome(duplicate: true, experimentStatus: experiment.status, revoked: revoked.sorted())
         }
 
         let indexes = Set(batch.events.map(\.trial))
@@ -40,7 +41,7 @@ extension MongoStore {
             }
         }
 
-        var revoked = Set<Int>()
+        var revoked = Set<TrialAttempt>()
         var changes: [CountChange] = []
         var buckets: [BSON.Document] = []
         var chunks: [BSON.Document] = []
@@ -49,26 +50,26 @@ extension MongoStore {
             switch event {
             case .metrics(let trial, let attempt, let steps, let values):
                 guard trials[trial]?.isCurrentAttempt(attempt, of: batch.runner) == true else {
-                    revoked.insert(trial)
+                    revoked.insert(TrialAttempt(trial: trial, attempt: attempt))
                     continue
                 }
                 buckets += try metricBuckets(key, steps: steps, values: values)
             case .log(let trial, let attempt, let stream, let lines):
                 guard trials[trial]?.isCurrentAttempt(attempt, of: batch.runner) == true else {
-                    revoked.insert(trial)
+                    revoked.insert(TrialAttempt(trial: trial, attempt: attempt))
                     continue
                 }
                 chunks += try logChunks(key, stream: stream, lines: lines)
             case .finished(let index, let attempt, let status, let exitCode, let seconds, let final, let reason):
                 guard var trial = trials[index] else {
-                    revoked.insert(index)
+                    revoked.insert(TrialAttempt(trial: index, attempt: attempt))
                     continue
                 }
                 let report = AttemptReport(status: status, exitCode: exitCode, seconds: seconds, final: final, reason: reason)
                 switch try finish(&trial, attempt: attempt, report: report, batch: batch, experiment: experiment, now: now, connection) {
                 case .applied(let change): changes.append(change)
                 case .ignored: break
-                case .revoked: revoked.insert(index)
+                case .revoked: revoked.insert(TrialAttempt(trial: index, attempt: attempt))
                 }
                 trials[index] = trial
             }
@@ -86,7 +87,23 @@ extension MongoStore {
         var record = marker
         record["appliedAt"] = StoredValue.time(now)
         try connection.insertMany(Collections.batches, [record], ordered: true)
+        // Read after the renewal: an expiry that ended a lease first shows here, and none can
+        // end one after it (expiry is a compare-and-set on a deadline already past).
+        revoked.formUnion(try unheld(batch.active, of: batch.runner, in: experiment, connection))
         return BatchOutcome(duplicate: false, experimentStatus: experiment.status, revoked: revoked.sorted())
+    }
+
+    /// The attempts of `active` that `runner` does not hold. It holds an attempt while the
+    /// trial runs as that attempt under its name (the leases a batch renews) in an
+    /// experiment that is not final.
+    private static func unheld(_ active: [TrialAttempt], of runner: RunnerID, in experiment: StoredExperiment,
+                               _ connection: MongoConnection) throws -> Set<TrialAttempt> {
+        guard !active.isEmpty else { return [] }
+        guard experiment.isActive else { return Set(active) }
+        let held = try connection.find(Collections.trials, [
+            "experiment": .string(experiment.id), "runner": .string(runner), "status": .string(TrialStatus.running.rawValue),
+        ]).map(StoredTrial.init(document:))
+        return Set(active).subtracting(held.map { TrialAttempt(trial: $0.index, attempt: $0.attempt) })
     }
 
     struct AttemptReport {

@@ -12,7 +12,8 @@ extension SQLiteStore {
                 sql: "INSERT INTO applied_batches (experiment, runner, seq, appliedAt) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [batch.experiment, batch.runner, batch.seq, now.timeIntervalSince1970])
             guard db.changesCount == 1 else {
-                return BatchOutcome(duplicate: true, experimentStatus: experiment.record.status, revoked: [])
+                let revoked = try Self.unheld(batch.active, of: batch.runner, in: experiment, db)
+                return BatchOutcome(duplicate: true, experimentStatus: experiment.record.status, revoked: revoked.sorted())
             }
             var application = BatchApplication(batch: batch, now: now)
             for event in batch.events {
@@ -20,23 +21,34 @@ extension SQLiteStore {
             }
             try application.finish(&experiment, db)
             try experiment.save(db)
-            return BatchOutcome(duplicate: false, experimentStatus: experiment.record.status, revoked: application.revoked.sorted())
+            let revoked = application.revoked.union(try Self.unheld(batch.active, of: batch.runner, in: experiment, db))
+            return BatchOutcome(duplicate: false, experimentStatus: experiment.record.status, revoked: revoked.sorted())
         }
+    }
+
+    /// The attempts of `active` that `runner` does not hold. It holds an attempt while the
+    /// trial runs as that attempt under its name (the leases a batch renews) in an
+    /// experiment that is not final.
+    private static func unheld(
+        _ active: [TrialAttempt], of runner: RunnerID, in experiment: StoredExperiment, _ db: Database
+    ) throws -> Set<TrialAttempt> {
+        guard !active.isEmpty else { return [] }
+        guard !experiment.record.status.isFinal else { return Set(active) }
+        let held = try StoredTrial.fetchAll(
+            db, sql: "SELECT * FROM trials WHERE experiment = ? AND runner = ? AND status = 'running'",
+            arguments: [experiment.id, runner])
+        return Set(active).subtracting(held.map { TrialAttempt(trial: $0.index, attempt: $0.attempt) })
     }
 
     /// The state of one batch while its events are applied.
     private struct BatchApplication {
-        struct AttemptKey: Hashable {
-            var trial: Int
-            var attempt: Int
-        }
-
         let batch: EventBatch
         let now: Date
-        var revoked: Set<Int> = []
+        /// Attempts the events name that this Runner does not hold.
+        var revoked: Set<TrialAttempt> = []
         /// Metric points per attempt, written as one bucket each at the end.
-        var buckets: [AttemptKey: MetricColumns] = [:]
-        var bucketOrder: [AttemptKey] = []
+        var buckets: [TrialAttempt: MetricColumns] = [:]
+        var bucketOrder: [TrialAttempt] = []
         var loggedTrials: Set<Int> = []
 
         init(batch: EventBatch, now: Date) {
@@ -51,7 +63,7 @@ extension SQLiteStore {
                 for column in values.values {
                     for case let value? in column { try checkFinite(value, "metric value") }
                 }
-                let key = AttemptKey(trial: trial, attempt: attempt)
+                let key = TrialAttempt(trial: trial, attempt: attempt)
                 if buckets[key] == nil { bucketOrder.append(key) }
                 buckets[key, default: MetricColumns()].append(steps: steps, values: values)
 
@@ -108,7 +120,7 @@ extension SQLiteStore {
                     WHERE t.experiment = ? AND t.idx = ? AND t.attempt = ? AND a.runner = ?
                     """,
                 arguments: [experiment.id, trial, attempt, batch.runner])
-            if stored == nil { revoked.insert(trial) }
+            if stored == nil { revoked.insert(TrialAttempt(trial: trial, attempt: attempt)) }
             return stored
         }
     }
