@@ -84,12 +84,12 @@ struct EventBufferTests {
             .log(trial: 1, attempt: 2, stream: .stderr, lines: ["a"]),
             .finished(TrialEnd(trial: 1, attempt: 2, status: .timedOut, seconds: 2, reason: "timed out after 1s")),
             .finished(TrialEnd(trial: 2, attempt: 1, status: .succeeded, exitCode: 0, seconds: 1, metrics: Metrics([("acc", .number(0.5))]))),
-        ])
+        ], active: [AttemptKey(trial: 3, attempt: 1)])
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = String(decoding: try encoder.encode(batch), as: UTF8.self)
         #expect(json == """
-            {"events":[{"attempt":2,"metrics":{"loss":[0.25,null]},"steps":[3,null],"trial":1,"type":"metrics"},\
+            {"active":[{"attempt":1,"trial":3}],"events":[{"attempt":2,"metrics":{"loss":[0.25,null]},"steps":[3,null],"trial":1,"type":"metrics"},\
             {"attempt":2,"lines":["a"],"stream":"stderr","trial":1,"type":"log"},\
             {"attempt":2,"reason":"timed out after 1s","seconds":2,"status":"timed_out","trial":1,"type":"finished"},\
             {"attempt":1,"exitCode":0,"metrics":{"acc":0.5},"seconds":1,"status":"succeeded","trial":2,"type":"finished"}],\

@@ -3,7 +3,8 @@ import Foundation
 /// Posting batches: numbered, retried unchanged until the server answers, then acted upon.
 extension Runner {
     /// Posts the batch in flight, or a new one of what the buffer holds (an empty one while
-    /// trials run: it renews their leases).
+    /// trials run: it renews their leases). Every batch lists the attempts running here, so
+    /// the server can take back one whose lease was lost even if it reports nothing.
     func flush() async {
         if pendingBatch == nil {
             let (events, dropped) = buffer.take()
@@ -11,7 +12,7 @@ extension Runner {
                 logger.warning("metric points dropped: the event buffer was full", metadata: ["points": "\(dropped)"])
             }
             guard !events.isEmpty || !running.isEmpty else { return }
-            pendingBatch = EventBatch(runner: configuration.runnerID, seq: nextSeq, events: events)
+            pendingBatch = EventBatch(runner: configuration.runnerID, seq: nextSeq, events: events, active: activeAttempts)
             nextSeq += 1
         }
         guard let batch = pendingBatch else { return }
@@ -38,15 +39,18 @@ extension Runner {
             "seq": "\(batch.seq)", "events": "\(batch.events.count)", "duplicate": "\(answer.duplicate)",
         ])
         if batch.events.contains(where: { if case .finished = $0 { true } else { false } }) { queueMayHaveWork = true }
-        // `revoked` names trials; the attempts this batch reported on are the ones lost.
-        let revoked = Set(answer.revoked)
-        let lost = Set(batch.events.map(\.attempt)).filter { revoked.contains($0.trial) }
-        for key in lost {
+        for key in answer.lostAttempts(of: batch).sorted() {
             buffer.discard(key)
-            guard running[key] != nil else { continue }
+            guard running[key]?.stopped == false else { continue }
             logger.warning("lease revoked; stopping the trial", metadata: ["trial": "\(key.trial)", "attempt": "\(key.attempt)"])
             stop(key)
         }
         observe(answer.status)
+    }
+
+    /// The attempts running here that the Runner has not stopped, in order: an attempt whose
+    /// end is already buffered is not running any more (``ended`` removes it first).
+    var activeAttempts: [AttemptKey] {
+        running.filter { !$0.value.stopped }.keys.sorted()
     }
 }

@@ -9,6 +9,7 @@ final class FlakyServer: RunnerServer {
     struct Post: Sendable {
         var seq: Int
         var events: [BatchEvent]
+        var active: [AttemptKey]
         /// nil when the post failed.
         var answer: BatchAnswer?
     }
@@ -30,7 +31,7 @@ final class FlakyServer: RunnerServer {
             return state.remaining % 3
         }
         func record(_ answer: BatchAnswer?) {
-            state.withLock { $0.posts.append(Post(seq: batch.seq, events: batch.events, answer: answer)) }
+            state.withLock { $0.posts.append(Post(seq: batch.seq, events: batch.events, active: batch.active, answer: answer)) }
         }
         switch failure {
         case 0?:
