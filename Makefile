@@ -11,9 +11,10 @@ DEMO_OUT   := assay-runs/demo-$(shell date +%Y%m%d-%H%M%S)
 
 .PHONY: demo test bench build build-tests deps swift-check venv clean
 
-## demo: build and run the example sweep on this machine (no cluster, no server)
+## demo: build and run the example sweep on this machine: an embedded server
+## (SQLite in ./assay-data) and Runner processes, no cluster
 demo: deps build
-	$(BIN)/assay run examples/logreg/assay.yaml --local --output $(DEMO_OUT)
+	$(BIN)/assay run examples/logreg/assay.yaml --output $(DEMO_OUT)
 
 ## test: every test CI runs (Swift unit tests, then system tests through the real CLI)
 test: deps build-tests venv

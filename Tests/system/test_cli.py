@@ -74,7 +74,7 @@ def test_every_problem_is_listed_at_once(assay, tmp_path):
         (["validate", "missing.yaml"], "assay: missing.yaml: no such file"),
         (["validate", "."], "assay: . is a directory; give the declaration file"),
         (["run", "missing.yaml", "--local"], "assay: missing.yaml: no such file"),
-        (["run", str(DEMO)], "needs --local for now"),
+        (["run", str(DEMO), "--parallel", "2"], "--parallel applies to --local"),
         (["run", str(DEMO), "--local", "--parallel", "0"], "--parallel must be at least 1"),
         (["plan", str(DEMO), "--output", "xml"], "xml"),
         (["frobnicate"], "frobnicate"),

@@ -1,4 +1,5 @@
-"""The demo and every example, run end to end through `assay run --local`."""
+"""The demo and every example, run end to end: through the embedded server
+and real `assay-runner` processes (the default), and with `--local`."""
 
 import csv
 import json
@@ -17,10 +18,13 @@ def read_results(folder):
     return rows, document
 
 
-def test_demo_sweep_runs_and_ranks_by_loss(assay, tmp_path):
+@pytest.mark.parametrize("mode", [[], ["--local"]], ids=["embedded-server", "local-engine"])
+def test_demo_sweep_runs_and_ranks_by_loss(assay, tmp_path, mode):
     out = tmp_path / "demo"
-    result = assay("run", EXAMPLES / "logreg" / "assay.yaml", "--local", "--output", out)
+    result = assay("run", EXAMPLES / "logreg" / "assay.yaml", *mode, "--output", out, timeout=300)
     assert result.returncode == 0, result.stderr
+    if not mode:
+        assert "experiment " in result.stdout and (out / "bundle.zip").exists()
     rows, document = read_results(out)
 
     assert len(rows) == 24
