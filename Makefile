@@ -25,8 +25,10 @@ test: deps build-tests venv
 bench: deps venv
 	$(SWIFT) build -c release --product assay-bench $(BUILD_FLAGS)
 	$(SWIFT) build -c release --product assay-server $(BUILD_FLAGS)
+	$(SWIFT) build -c release --product assay-runner $(BUILD_FLAGS)
 	.build/release/assay-bench
 	$(VPY) benchmarks/ingest.py .build/release/assay-server
+	$(VPY) benchmarks/overhead.py .build/release/assay-server .build/release/assay-runner
 
 build: swift-check
 	$(SWIFT) build --product assay $(BUILD_FLAGS)
