@@ -11,7 +11,8 @@ import SystemPackage
 /// stdin (never in an environment), its output in
 /// `<work>/<experiment>/runner-<n>.log`, and told to exit with the server.
 ///
-/// A Runner that exits 0 is done (the queue was empty). One that crashes is
+/// A Runner that exits 0 is done (the queue was empty); when the last one has,
+/// the experiment's work folder is removed (unless a Runner crashed). One that crashes is
 /// logged and replaced while the experiment is not final, at most
 /// ``maxRestarts`` times per experiment. Cancel sends SIGTERM to the Runners
 /// (each kills its trials' process groups), SIGKILL after ``stopGrace``.
@@ -152,7 +153,12 @@ public final class LocalExecutor: Executor {
         }
         if case .exited(0) = status {
             logger.info("runner finished", metadata: ["experiment": "\(experiment)", "pid": "\(pid)"])
-            if left == 0 { state.withLock { $0.runners[experiment] = nil } }
+            if left == 0 {
+                state.withLock { $0.runners[experiment] = nil }
+                // Everything worth keeping is in the store; a crashed Runner's folder is kept for a look.
+                let crashed = state.withLock { $0.restarts[experiment, default: 0] > 0 }
+                if !crashed { try? FileManager.default.removeItem(at: workDirectory.appending(path: experiment)) }
+            }
             return
         }
         logger.warning("runner crashed", metadata: ["experiment": "\(experiment)", "pid": "\(pid)", "status": "\(status)"])
