@@ -17,6 +17,8 @@ public struct ServerEnvironment: Sendable {
     public var executor: any Executor
     /// How long an experiment's runner token is accepted.
     public var runnerTokenLifetime: TimeInterval
+    /// The live-update fan-out, shared by the routes and the lease reaper.
+    let live = LiveEvents()
 
     public init(
         now: @escaping @Sendable () -> Date = { Date() }, sessionLifetime: TimeInterval = 7 * 24 * 3600,
@@ -75,7 +77,7 @@ func buildRouter(
     let user = api.group().add(middleware: UserAuthenticationMiddleware(authentication: authentication))
     auth.addUserRoutes(to: user)
     ArtifactController(store: store, maxBytes: configuration.maxArtifactBytes, now: environment.now).addRoutes(to: user)
-    let live = LiveEvents()
+    let live = environment.live
     let experiments = ExperimentController(
         store: store, executor: environment.executor, maxTrials: configuration.maxTrials,
         leaseDuration: .milliseconds(Int64(configuration.leaseSeconds * 1000)),
@@ -108,7 +110,7 @@ public func runServer(configuration: ServerConfiguration, logger: Logger = Logge
             let tokens = RunnerTokens(store: store, lifetime: environment.runnerTokenLifetime, now: environment.now)
             await local.resume(issueToken: tokens.issue(for:))
         })
-    let reaper = LeaseReaper(store: store, interval: .seconds(5), now: { Date() }, logger: logger)
+    let reaper = LeaseReaper(store: store, interval: .seconds(5), now: { Date() }, logger: logger, live: environment.live)
     let services = ServiceGroup(configuration: .init(
         services: [app, reaper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await services.run()

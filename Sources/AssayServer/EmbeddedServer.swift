@@ -27,14 +27,15 @@ public enum EmbeddedServer {
             runnerBinary: runnerBinary ?? LocalExecutor.defaultRunnerBinary(),
             workDirectory: URL(filePath: configuration.workDirectory, directoryHint: .isDirectory), store: store, logger: logger)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let environment = ServerEnvironment(executor: executor)
         let app = try await buildApplication(
-            configuration: configuration, store: store, environment: ServerEnvironment(executor: executor), logger: logger,
+            configuration: configuration, store: store, environment: environment, logger: logger,
             onServerRunning: { port in
                 executor.serverURL = URL(string: "http://127.0.0.1:\(port)")
                 portContinuation.yield(port)
                 portContinuation.finish()
             })
-        let reaper = LeaseReaper(store: store, interval: .seconds(2), now: { Date() }, logger: logger)
+        let reaper = LeaseReaper(store: store, interval: .seconds(2), now: { Date() }, logger: logger, live: environment.live)
         let group = ServiceGroup(configuration: .init(services: [app, reaper], logger: logger))
         let serving = Task { try await group.run() }
 

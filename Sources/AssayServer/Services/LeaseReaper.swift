@@ -11,12 +11,22 @@ struct LeaseReaper: Service {
     let interval: Duration
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Told the new counts of running experiments when leases expired, so live pages see it.
+    var live: LiveEvents? = nil
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 let expired = try await store.expireLeases(now: now())
-                if expired > 0 { logger.info("leases expired", metadata: ["trials": "\(expired)"]) }
+                if expired > 0 {
+                    logger.info("leases expired", metadata: ["trials": "\(expired)"])
+                    if let live {
+                        for record in try await store.experiments(inStatus: [.queued, .running, .failed, .completed])
+                        where record.finishedAt.map({ now().timeIntervalSince($0) < 60 }) ?? true {
+                            await live.publish(record.id, [LiveEventPayloads.experiment(record)], final: record.status.isFinal)
+                        }
+                    }
+                }
             } catch {
                 logger.warning("lease reaping failed", metadata: ["error": "\(error)"])
             }
