@@ -48,7 +48,7 @@ actor ProgressBar {
     /// The last state, drawn once more and ended with a newline.
     func finish() {
         draw(force: true)
-        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        if interactive { Terminal.write("\n", to: .standardError) }
     }
 
     private var done: Int { finished.values.reduce(0, +) }
@@ -63,7 +63,7 @@ actor ProgressBar {
         if !interactive, line == lastLine { return }
         lastLine = line
         let text = interactive ? "\r\u{1B}[2K" + line : line + "\n"
-        FileHandle.standardError.write(Data(text.utf8))
+        Terminal.write(text, to: .standardError)
     }
 
     func render(elapsed: Duration) -> String {

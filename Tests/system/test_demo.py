@@ -3,6 +3,7 @@ and real `assay-runner` processes (the default), and with `--local`."""
 
 import csv
 import json
+import zipfile
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -55,8 +56,13 @@ def test_demo_sweep_runs_and_ranks_by_loss(assay, tmp_path, mode):
     assert "results: " in result.stdout and "results.csv" in result.stdout
     assert "plot:" in result.stdout and "plot.svg" in result.stdout
     assert "24 trials: 24 succeeded" in result.stdout
-    # Logs per trial and attempt, with the @assay lines in stdout.
-    log = (out / "logs" / "0000.1.stdout.log").read_text()
+    # Logs per trial (and attempt), with the @assay lines in stdout: in the run
+    # folder for a local run, in the server's bundle otherwise.
+    if mode:
+        log = (out / "logs" / "0000.1.stdout.log").read_text()
+    else:
+        with zipfile.ZipFile(out / "bundle.zip") as bundle:
+            log = bundle.read("logs/trial-0.log").decode()
     assert log.count("@assay") >= 2
 
 
