@@ -171,7 +171,8 @@ struct CurlHTTPClientTests {
             let cancelled = ContinuousClock.now
             consumer.cancel()
             _ = try await consumer.value
-            #expect(ContinuousClock.now - cancelled < .seconds(1))
+            // Not a speed claim: without the abort the stream never ends (10 s is a wide margin on a loaded CI machine).
+            #expect(ContinuousClock.now - cancelled < .seconds(10))
             // The transfer itself ended: the server sees the client go away.
             let deadline = ContinuousClock.now + .seconds(5)
             while !probe.foreverStreamEnded, ContinuousClock.now < deadline {
@@ -202,7 +203,8 @@ struct CurlHTTPClientTests {
         let started = ContinuousClock.now
         let error = await #expect(throws: CurlError.self) { try await client.send(request) }
         #expect(error?.caseName == "timedOut", "\(String(describing: error))")
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // The silent server never answers: returning at all is the timeout working (wide margin for loaded machines).
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test func stalledStreamTimesOut() async throws {
@@ -225,6 +227,7 @@ struct CurlHTTPClientTests {
         let cancelled = ContinuousClock.now
         task.cancel()
         await #expect(throws: CurlError.cancelled) { try await task.value }
-        #expect(ContinuousClock.now - cancelled < .milliseconds(500))
+        // Without the abort the request would wait for its 30 s timeout; 10 s leaves a loaded CI machine room.
+        #expect(ContinuousClock.now - cancelled < .seconds(10))
     }
 }
