@@ -71,11 +71,11 @@ public protocol ExperimentStore: Sendable {
     // MARK: The lease queue (runner side)
 
     /// Hands out up to `max` trials to `runner`: first trials whose lease expired by `now`
-    /// (as their next attempt, or failed if no attempt is left), then requeued trials,
-    /// then never-leased indexes from the counter (creating their records). Each gets a
-    /// deadline of `now + leaseDuration`. A trial is never held by two Runners at once.
-    /// Nothing is handed out for a final (completed, failed, canceled) experiment. The
-    /// first lease moves a queued experiment to running.
+    /// (as their next attempt, or failed after too many lost leases: ``RetryRule``), then
+    /// requeued trials, then never-leased indexes from the counter (creating their
+    /// records). Each gets a deadline of `now + leaseDuration`. A trial is never held by
+    /// two Runners at once. Nothing is handed out for a final (completed, failed,
+    /// canceled) experiment. The first lease moves a queued experiment to running.
     func lease(experiment: ExperimentID, runner: RunnerID, max: Int, now: Date) async throws -> [TrialLease]
     /// Expires overdue leases of every experiment (the reaper); returns how many.
     func expireLeases(now: Date) async throws -> Int

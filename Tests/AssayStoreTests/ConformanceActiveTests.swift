@@ -67,8 +67,8 @@ struct ConformanceActiveTests {
         #expect(outcome.revoked == [attempt(0, 1)])
     }
 
-    /// An expired lease with no attempt left (the trial failed), an attempt the Runner never
-    /// leased, and an attempt it already reported ended are not running under its name.
+    /// An expired lease (the trial is requeued for its next attempt), an attempt the Runner
+    /// never leased, and an attempt it already reported ended are not running under its name.
     @Test(arguments: StoreKind.allCases)
     func attemptsThatDoNotRunUnderTheRunnerAreRevoked(kind: StoreKind) async throws {
         let store = try await kind.open()
@@ -77,15 +77,15 @@ struct ConformanceActiveTests {
         _ = try await store.lease(experiment: experiment.id, runner: "r2", max: 1, now: T0)
         _ = try await store.applyEvents(EventBatch(experiment: experiment.id, runner: "r1", seq: 1, events: [finished(leases[1])]), now: T0.plus(1))
         #expect(try await store.expireLeases(now: T0.plus(11)) == 2)
-        #expect(try await store.trial(experiment: experiment.id, index: 0, owner: user.id)?.status == .failed)
+        #expect(try await store.trial(experiment: experiment.id, index: 0, owner: user.id)?.status == .pending)
 
         let outcome = try await store.applyEvents(EventBatch(experiment: experiment.id, runner: "r1", seq: 2, events: [], active: [
             attempt(0, 1), attempt(1, 1), attempt(2, 1), attempt(3, 1), attempt(9, 1),
         ]), now: T0.plus(12))
         #expect(outcome.revoked == [attempt(0, 1), attempt(1, 1), attempt(2, 1), attempt(3, 1), attempt(9, 1)])
-        // Only the keep-alive said so: the failed trial stays as the reaper left it.
+        // Only the keep-alive said so: the requeued trial stays as the reaper left it.
         let trial = try #require(try await store.trial(experiment: experiment.id, index: 0, owner: user.id))
-        #expect(trial.status == .failed && trial.attempts.map(\.reason) == ["lease expired"])
+        #expect(trial.status == .pending && trial.attempts.map(\.reason) == ["lease expired"])
     }
 
     /// Once the experiment is final nothing is held any more, even a lease still running.

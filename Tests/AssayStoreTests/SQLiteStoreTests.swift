@@ -31,7 +31,7 @@ struct SQLiteStoreTests {
         #expect(trial.attempts.map(\.status) == [.succeeded])
         #expect(try await store.logs(experiment: experiment.id, trial: 0, owner: user.id, limit: 10).map(\.text) == ["hello"])
         let migrations = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations.count == 1)
+        #expect(migrations == ["v1: accounts, artifacts, experiments, lease queue, events", "v2: lost leases per trial"])
     }
 
     @Test func walModeAndForeignKeysAreOn() async throws {
@@ -169,12 +169,31 @@ struct SQLiteStoreTests {
         #expect(outcome.revoked == [TrialAttempt(trial: 0, attempt: 1)])
         #expect(try await store.experiment(id: experiment.id, owner: nil)?.counts == TrialCounts(running: 1))
 
-        // With no attempt left, the reaper fails the trial and that completes the experiment.
+        // A lost lease spends no retry: the reaper requeues the trial once more.
         #expect(try await store.expireLeases(now: later.addingTimeInterval(30)) == 1)
-        let ended = try #require(try await store.experiment(id: experiment.id, owner: nil))
-        #expect(ended.counts == TrialCounts(failed: 1))
-        #expect(ended.status == .completed)
-        #expect(ended.finishedAt == later.addingTimeInterval(30))
+        let requeued = try #require(try await store.experiment(id: experiment.id, owner: nil))
+        #expect(requeued.counts == TrialCounts(pending: 1))
+        #expect(requeued.status == .running)
+        let rows = try await store.pool.read { db in try Row.fetchAll(db, sql: "SELECT attempt, lostLeases FROM trials") }
+        #expect(rows.map { [$0["attempt"] as Int, $0["lostLeases"] as Int] } == [[2, 2]])
+    }
+
+    /// A database written before v2 gains the lost-lease count; its trials start at none.
+    @Test func aVersion1DatabaseIsMigratedWithNoLostLeases() async throws {
+        let place = try Place()
+        defer { place.remove() }
+        var store = try place.open()
+        let experiment = try await store.createExperiment(place.newExperiment(owner: "u", trials: 1), now: start)
+        _ = try await store.lease(experiment: experiment.id, runner: "a", max: 1, now: start)
+        try await store.pool.write { db in
+            try db.execute(sql: "ALTER TABLE trials DROP COLUMN lostLeases")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v2:%'")
+        }
+
+        store = try place.open()
+        #expect(try await store.pool.read { db in try Int.fetchAll(db, sql: "SELECT lostLeases FROM trials") } == [0])
+        let again = try await store.lease(experiment: experiment.id, runner: "b", max: 1, now: start.addingTimeInterval(30))
+        #expect(again.map(\.attempt) == [2])
     }
 
     @Test func deletingAnExperimentLeavesNoRowBehind() async throws {

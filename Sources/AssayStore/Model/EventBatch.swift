@@ -9,8 +9,8 @@ public enum RunnerEvent: Sendable, Hashable {
     case metrics(trial: Int, attempt: Int, steps: [Int?], values: [String: [Double?]])
     /// Output lines of a trial.
     case log(trial: Int, attempt: Int, stream: LogStream, lines: [String])
-    /// The attempt ended. `failed` and `timedOut` attempts are requeued while
-    /// attempts remain (`maxAttempts`); the trial is final otherwise.
+    /// The attempt ended. After a `failed` or `timedOut` attempt the trial is
+    /// requeued while retries remain (``RetryRule``); it is final otherwise.
     case finished(trial: Int, attempt: Int, status: TrialStatus, exitCode: Int32?, seconds: Double, final: Metrics, reason: String?)
 }
 

@@ -123,8 +123,8 @@ extension MongoStore {
     }
 
     /// Ends the attempt `runner` holds: `succeeded` and `canceled` are final; `failed` and
-    /// `timed_out` requeue the trial while attempts remain. A trial of a final experiment
-    /// counts as canceled, whatever the report.
+    /// `timed_out` requeue the trial while the user's retries remain (`RetryRule`). A trial
+    /// of a final experiment counts as canceled, whatever the report.
     private static func finish(_ trial: inout StoredTrial, attempt: Int, report: AttemptReport, batch: EventBatch,
                                experiment: StoredExperiment, now: Date, _ connection: MongoConnection) throws -> FinishOutcome {
         while true {
@@ -134,14 +134,9 @@ extension MongoStore {
             var next = trial
             let expected = trial.revision
             next.revision += 1
-            let outcome: TrialStatus =
-                if !experiment.isActive {
-                    .canceled
-                } else if (report.status == .failed || report.status == .timedOut) && attempt < experiment.record.maxAttempts {
-                    .pending
-                } else {
-                    report.status
-                }
+            let outcome = RetryRule.next(
+                after: .reported(report.status), attempt: attempt, lostLeases: trial.lostLeases,
+                maxAttempts: experiment.record.maxAttempts, experimentIsFinal: !experiment.isActive)
             if let last = next.attempts.lastIndex(where: { $0.attempt == attempt }) {
                 next.attempts[last].status = report.status
                 next.attempts[last].exitCode = report.exitCode

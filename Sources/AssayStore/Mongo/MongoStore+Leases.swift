@@ -24,8 +24,8 @@ extension MongoStore {
         var leases: [TrialLease] = []
         var changes: [CountChange] = []
 
-        // 1. Expired leases: the attempt fails; the trial comes back as its next attempt or stays
-        //    failed (then the next expired one is looked at).
+        // 1. Expired leases: the attempt fails; the trial comes back as its next attempt or, having
+        //    lost too many Runners, stays failed (then the next expired one is looked at).
         while leases.count < max {
             let expired = try connection.find(Collections.trials, [
                 "experiment": .string(id), "status": .string(TrialStatus.running.rawValue),
@@ -148,35 +148,30 @@ extension MongoStore {
     }
 
     /// Ends an expired lease (compare-and-set; nil if the trial changed meanwhile): the
-    /// attempt fails with "lease expired"; with attempts left the trial is handed out again
-    /// to `runner` (or requeued when there is none), else it stays failed. A trial of a final
-    /// experiment counts as canceled instead.
+    /// attempt fails with "lease expired"; where `RetryRule` gives the trial another attempt
+    /// it is handed out again to `runner` (or requeued when there is none), else it stays
+    /// failed. A trial of a final experiment counts as canceled instead.
     static func expire(_ trial: inout StoredTrial, experiment: StoredExperiment, handOutTo runner: RunnerID?, deadline: Date,
                        now: Date, _ connection: MongoConnection) throws -> (handedOut: Bool, change: CountChange?)? {
         guard trial.status == .running, let leaseDeadline = trial.leaseDeadline, leaseDeadline <= now else { return nil }
         try settleMarker(of: &trial, connection, now: now)
         let expected = trial.revision
         trial.revision += 1
+        trial.lostLeases += 1
         if let last = trial.attempts.indices.last {
             trial.attempts[last].status = .failed
-            trial.attempts[last].reason = "lease expired"
+            trial.attempts[last].reason = RetryRule.lostLeaseReason(lostLeases: trial.lostLeases)
             trial.attempts[last].finishedAt = now
         }
         var handedOut = false
-        let next: TrialStatus
-        if !experiment.isActive {
-            next = .canceled
-        } else if trial.attempt < experiment.record.maxAttempts {
-            if let runner {
-                trial.attempt += 1
-                trial.attempts.append(AttemptRecord(attempt: trial.attempt, runner: runner, status: .running, leasedAt: now))
-                handedOut = true
-                next = .running
-            } else {
-                next = .pending
-            }
-        } else {
-            next = .failed
+        var next = RetryRule.next(
+            after: .leaseLost, attempt: trial.attempt, lostLeases: trial.lostLeases, maxAttempts: experiment.record.maxAttempts,
+            experimentIsFinal: !experiment.isActive)
+        if next == .pending, let runner {
+            trial.attempt += 1
+            trial.attempts.append(AttemptRecord(attempt: trial.attempt, runner: runner, status: .running, leasedAt: now))
+            handedOut = true
+            next = .running
         }
         trial.status = next
         // A final trial keeps the runner of its last attempt; a requeued one has none.

@@ -59,6 +59,7 @@ extension AttemptRecord {
 ///
 /// ```
 /// { _id: "<experiment>/<index>", experiment, index, status, attempt, runner, leaseDeadline, rev,
+///   lostLeases,                            // attempts ended by an expired lease (RetryRule)
 ///   attempts: [{attempt, runner, status, exitCode, reason, leasedAt, finishedAt, seconds}],
 ///   final: [{name, number | text}],        // names verbatim, in order
 ///   order: {"x<hex name>": number},        // sortable copy of the finite numbers
@@ -72,6 +73,8 @@ struct StoredTrial: Sendable {
     var runner: RunnerID?
     var leaseDeadline: Date?
     var revision: Int
+    /// How many of its attempts ended because their lease expired (`RetryRule`).
+    var lostLeases: Int
     var attempts: [AttemptRecord]
     var final: Metrics
     var pendingCount: CountChange?
@@ -89,6 +92,7 @@ struct StoredTrial: Sendable {
         self.runner = runner
         leaseDeadline = deadline
         revision = 0
+        lostLeases = 0
         attempts = [AttemptRecord(attempt: 1, runner: runner, status: .running, leasedAt: now)]
         final = Metrics()
         pendingCount = nil
@@ -102,6 +106,8 @@ struct StoredTrial: Sendable {
         runner = document.optionalString("runner")
         leaseDeadline = document.optionalDate("leaseDeadline")
         revision = try document.int("rev")
+        // Written by a version without the field: none counted (they spent retries then).
+        lostLeases = document.optionalInt("lostLeases") ?? 0
         attempts = try document.documents("attempts").map(AttemptRecord.init(document:))
         final = try Self.metrics(from: document.documents("final"))
         pendingCount = try document["pendingCount"]?.document.map(CountChange.init(document:))
@@ -142,6 +148,7 @@ struct StoredTrial: Sendable {
             "runner": .optional(runner),
             "leaseDeadline": StoredValue.time(leaseDeadline),
             "rev": .int(revision),
+            "lostLeases": .int(lostLeases),
             "attempts": .array(attempts.map { .document($0.document) }),
             "final": .array(final.entries.map { entry in
                 switch entry.value {

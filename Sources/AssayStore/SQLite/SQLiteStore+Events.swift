@@ -86,7 +86,7 @@ extension SQLiteStore {
                     of: stored, experiment: experiment.id, status: status, exitCode: exitCode, reason: reason, seconds: seconds,
                     now: now, db)
                 if !final.isEmpty { try storeFinalMetrics(db, experiment: experiment.id, trial: trial, final) }
-                try settle(&stored, after: status, of: &experiment, now: now, db)
+                try settle(&stored, after: .reported(status), of: &experiment, now: now, db)
             }
         }
 

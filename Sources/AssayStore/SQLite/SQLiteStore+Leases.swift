@@ -13,8 +13,8 @@ extension SQLiteStore {
             guard !experiment.record.status.isFinal else { return [] }
             var leases: [TrialLease] = []
 
-            // 1. Expired leases: the attempt fails; with attempts left the trial
-            //    is pending again and goes out first, before older requeued ones.
+            // 1. Expired leases: the attempt fails; unless the trial lost too many
+            //    Runners it is pending again and goes out first, before older requeued ones.
             var expired: [StoredTrial] = []
             for var trial in try Self.expiredTrials(db, experiment: id, now: now) {
                 try Self.expire(&trial, of: &experiment, now: now, db)
@@ -84,11 +84,14 @@ extension SQLiteStore {
             arguments: [experiment, now.timeIntervalSince1970])
     }
 
-    /// Ends the running attempt of a trial whose lease ran out: it failed, "lease expired".
+    /// Ends the running attempt of a trial whose lease ran out: it failed, "lease expired",
+    /// and the trial goes where `RetryRule` sends a lost lease.
     private static func expire(_ trial: inout StoredTrial, of experiment: inout StoredExperiment, now: Date, _ db: Database) throws {
+        trial.lostLeases += 1
         try endAttempt(
-            of: trial, experiment: experiment.id, status: .failed, exitCode: nil, reason: "lease expired", seconds: nil, now: now, db)
-        try settle(&trial, after: .failed, of: &experiment, now: now, db)
+            of: trial, experiment: experiment.id, status: .failed, exitCode: nil,
+            reason: RetryRule.lostLeaseReason(lostLeases: trial.lostLeases), seconds: nil, now: now, db)
+        try settle(&trial, after: .leaseLost, of: &experiment, now: now, db)
     }
 
     /// Gives `trial` to `runner` as `attempt`: running, with a new attempt record and a deadline.
@@ -124,22 +127,17 @@ extension SQLiteStore {
         ])
     }
 
-    /// Where a running trial goes once its attempt ended with `outcome`: requeued
-    /// (pending, nobody's, keeping its attempt number until leased again) while
-    /// attempts remain after a failure or timeout, final otherwise (keeping the
-    /// runner of its last attempt); in a canceled or failed experiment it counts
-    /// as canceled. Completes the experiment when this was its last trial.
+    /// Where a running trial goes once its attempt ended (`RetryRule`): requeued
+    /// (pending, nobody's, keeping its attempt number until leased again) or final
+    /// (keeping the runner of its last attempt); in a canceled or failed experiment
+    /// it counts as canceled. Completes the experiment when this was its last trial.
     static func settle(
-        _ trial: inout StoredTrial, after outcome: TrialStatus, of experiment: inout StoredExperiment, now: Date, _ db: Database
+        _ trial: inout StoredTrial, after end: RetryRule.AttemptEnd, of experiment: inout StoredExperiment, now: Date,
+        _ db: Database
     ) throws {
-        let next: TrialStatus =
-            if experiment.record.status.isFinal {
-                .canceled
-            } else if (outcome == .failed || outcome == .timedOut) && trial.attempt < experiment.record.maxAttempts {
-                .pending
-            } else {
-                outcome
-            }
+        let next = RetryRule.next(
+            after: end, attempt: trial.attempt, lostLeases: trial.lostLeases, maxAttempts: experiment.record.maxAttempts,
+            experimentIsFinal: experiment.record.status.isFinal)
         experiment.move(from: .running, to: next)
         trial.status = next
         if next == .pending { trial.runner = nil }

@@ -9,7 +9,8 @@ import GRDB
 ///   status, the lease counter `nextIndex`, the counts per trial state and the
 ///   notification.
 /// - `trials` has a row only for leased trials (a sweep of 10^6 trials is one
-///   experiment row until Runners lease it); `attempts` one row per attempt.
+///   experiment row until Runners lease it) and counts its `lostLeases` (v2, for
+///   `RetryRule`); `attempts` one row per attempt.
 /// - `trial_metrics` keeps final metrics one row per name so trials sort by a
 ///   metric in SQL; `metric_buckets` keeps the live points as one columnar JSON
 ///   bucket per (trial, attempt, batch); `log_lines` the tail of each trial's output.
@@ -22,6 +23,10 @@ extension SQLiteStore {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: accounts, artifacts, experiments, lease queue, events") { db in
             try db.execute(sql: version1)
+        }
+        migrator.registerMigration("v2: lost leases per trial") { db in
+            // Trials of an older database count none: their lost leases spent retries already.
+            try db.execute(sql: "ALTER TABLE trials ADD COLUMN lostLeases INTEGER NOT NULL DEFAULT 0 CHECK (lostLeases >= 0)")
         }
         let known = Set(migrator.migrations)
         let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }

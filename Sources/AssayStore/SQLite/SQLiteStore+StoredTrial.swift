@@ -12,6 +12,8 @@ extension SQLiteStore {
         var attempt: Int
         var runner: RunnerID?
         var leaseDeadline: Date?
+        /// How many of its attempts ended because their lease expired (`RetryRule`).
+        var lostLeases: Int
 
         init(index: Int, status: TrialStatus, attempt: Int, runner: RunnerID?, leaseDeadline: Date?) {
             self.index = index
@@ -19,6 +21,7 @@ extension SQLiteStore {
             self.attempt = attempt
             self.runner = runner
             self.leaseDeadline = leaseDeadline
+            lostLeases = 0
         }
 
         init(row: Row) throws {
@@ -27,6 +30,7 @@ extension SQLiteStore {
             attempt = try row.decode(forColumn: "attempt")
             runner = try row.decode(forColumn: "runner")
             leaseDeadline = try optionalDate(row, "leaseDeadline")
+            lostLeases = try row.decode(forColumn: "lostLeases")
         }
 
         static func fetch(_ db: Database, experiment: ExperimentID, index: Int) throws -> StoredTrial? {
@@ -34,13 +38,15 @@ extension SQLiteStore {
         }
 
         func insert(_ db: Database, experiment: ExperimentID) throws {
-            try db.cachedStatement(sql: "INSERT INTO trials (experiment, idx, status, attempt, runner, leaseDeadline) VALUES (?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [experiment, index, status.rawValue, attempt, runner, leaseDeadline?.timeIntervalSince1970])
+            try db.cachedStatement(
+                sql: "INSERT INTO trials (experiment, idx, status, attempt, runner, leaseDeadline, lostLeases) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            ).execute(arguments: [experiment, index, status.rawValue, attempt, runner, leaseDeadline?.timeIntervalSince1970, lostLeases])
         }
 
         func save(_ db: Database, experiment: ExperimentID) throws {
-            try db.cachedStatement(sql: "UPDATE trials SET status = ?, attempt = ?, runner = ?, leaseDeadline = ? WHERE experiment = ? AND idx = ?")
-                .execute(arguments: [status.rawValue, attempt, runner, leaseDeadline?.timeIntervalSince1970, experiment, index])
+            try db.cachedStatement(
+                sql: "UPDATE trials SET status = ?, attempt = ?, runner = ?, leaseDeadline = ?, lostLeases = ? WHERE experiment = ? AND idx = ?"
+            ).execute(arguments: [status.rawValue, attempt, runner, leaseDeadline?.timeIntervalSince1970, lostLeases, experiment, index])
         }
     }
 
