@@ -57,7 +57,8 @@ public struct CurlRunnerTransport: RunnerHTTPTransport, CustomStringConvertible 
     }
 
     public func send(_ method: RunnerHTTPMethod, route: String, body: Data?) async throws -> RunnerHTTPResponse {
-        var headers = baseHeaders
+        var headers = authorization
+        headers["Accept"] = "application/json"
         if body != nil { headers["Content-Type"] = "application/json" }
         let request = AssayCurl.HTTPRequest(
             method: method == .get ? .get : .post, url: url(of: route), headers: headers, body: body,
@@ -72,7 +73,7 @@ public struct CurlRunnerTransport: RunnerHTTPTransport, CustomStringConvertible 
     public func download(route: String, to file: URL) async throws -> RunnerHTTPResponse {
         let limit = announced.size ?? maxArtifactBytes
         let request = AssayCurl.HTTPRequest(
-            method: .get, url: url(of: route), headers: baseHeaders,
+            method: .get, url: url(of: route), headers: authorization,
             timeouts: HTTPTimeouts(connect: connectTimeout, total: nil, lowSpeed: .init(bytesPerSecond: 1, duration: requestTimeout)),
             maxResponseBytes: maxResponseBytes)
         let response = try await mapped(tooLarge: "the \(route) download is larger than the \(limit) bytes announced") {
@@ -86,8 +87,8 @@ public struct CurlRunnerTransport: RunnerHTTPTransport, CustomStringConvertible 
         return RunnerHTTPResponse(status: response.status, body: response.body)
     }
 
-    private var baseHeaders: HTTPHeaders {
-        ["Authorization": token.authorization, "Accept": "application/json"]
+    private var authorization: HTTPHeaders {
+        ["Authorization": token.authorization]
     }
 
     /// Runs a libcurl call, turning its errors into what the Runner understands.
