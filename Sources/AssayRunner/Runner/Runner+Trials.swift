@@ -4,7 +4,7 @@ import Foundation
 import Logging
 
 /// The lease loop: keep the slots busy, post a batch every flush interval, stop trials the
-/// server takes back, end when the queue has nothing more and nothing runs.
+/// server takes back, end once the experiment is final and nothing runs.
 extension Runner {
     /// What wakes the loop.
     enum Wake: Sendable {
@@ -27,7 +27,10 @@ extension Runner {
                     for grant in answer.leases { start(grant, of: sweep, in: &group) }
                     observe(answer.status)
                 }
-                if running.isEmpty, stopping || !queueMayHaveWork {
+                // With nothing to run the Runner stays until the experiment is final: a trial
+                // held by a Runner that died comes back to the queue when its lease expires,
+                // and someone must be there to run it. Idle, it asks again every tick.
+                if running.isEmpty, stopping {
                     await flushAll()
                     break
                 }
@@ -35,6 +38,7 @@ extension Runner {
                 switch wake {
                 case .tick:
                     await flush()
+                    if running.isEmpty { queueMayHaveWork = true }
                     group.addTask { await Self.tick(after: interval) }
                 case .ended(let key, let end):
                     ended(key, end)

@@ -119,8 +119,10 @@ public final class LocalExecutor: Executor {
             "ASSAY_SERVER_URL": serverURL.absoluteString,
             "ASSAY_EXPERIMENT_ID": experiment,
             "ASSAY_RUNNER_TOKEN_FILE": "-",
-            "ASSAY_RUNNER_ID": "local-\(experiment.suffix(8))-\(number)",
-            "ASSAY_RUNNER_WORK_DIR": folder.appending(path: "runner-\(number)").path,
+            // Unique per launch: a Runner started after a server restart must not meet the
+            // folder (or the leases) of one started before it.
+            "ASSAY_RUNNER_ID": "local-\(experiment.suffix(8))-\(number)-\(UUID().uuidString.prefix(6).lowercased())",
+            "ASSAY_RUNNER_WORK_DIR": folder.path,
             "ASSAY_RUNNER_EXIT_WITH_PARENT": "1",
         ]
         // No secret of the server's own travels on (the Runner gets SMTP settings only in its claim).
