@@ -109,6 +109,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The Kubernetes side: Job builder (pure) and, later, the API client over libcurl.
+        .target(
+            name: "AssayKube",
+            dependencies: ["AssayCore"],
+            swiftSettings: strict
+        ),
         // The `assay` command line.
         .target(
             name: "AssayCLI",
@@ -167,6 +173,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "AssayEngineTests", dependencies: ["AssayEngine"], swiftSettings: strict),
+        .testTarget(name: "AssayKubeTests", dependencies: ["AssayKube", "AssayCore"], swiftSettings: strict),
         .testTarget(
             name: "AssayCurlTests",
             dependencies: [
