@@ -77,8 +77,9 @@ public protocol ExperimentStore: Sendable {
     /// two Runners at once. Nothing is handed out for a final (completed, failed,
     /// canceled) experiment. The first lease moves a queued experiment to running.
     func lease(experiment: ExperimentID, runner: RunnerID, max: Int, now: Date) async throws -> [TrialLease]
-    /// Expires overdue leases of every experiment (the reaper); returns how many.
-    func expireLeases(now: Date) async throws -> Int
+    /// Expires overdue leases of every experiment (the reaper); says how many, and in
+    /// which experiments (so their new counts or end can be announced).
+    func expireLeases(now: Date) async throws -> ExpiredLeases
     /// Applies a batch once: metrics, log lines, finished attempts, counts, and the
     /// experiment's completion when its last trial ends. Renews the leases `runner`
     /// holds in the experiment to `now + leaseDuration`. In the same call, answers which

@@ -15,7 +15,9 @@ import Testing
             now: Date())
         let start = Date()
         _ = try await store.lease(experiment: experiment.id, runner: "gone", max: 2, now: start)
-        let reaper = LeaseReaper(store: store, interval: .milliseconds(20), now: { start.addingTimeInterval(60) }, logger: quietLogger)
+        let live = LiveEvents()
+        let reaper = LeaseReaper(
+            store: store, interval: .milliseconds(20), now: { start.addingTimeInterval(60) }, logger: quietLogger, live: live)
         let group = ServiceGroup(configuration: .init(services: [reaper], logger: quietLogger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -26,6 +28,14 @@ import Testing
                 pending = trials.count == 2 && trials.allSatisfy { $0.status == .pending }
             }
             #expect(pending)
+            // Live pages hear the new counts of the experiment the reaper changed.
+            var announced = false
+            for _ in 0..<100 where !announced {
+                let (replay, _) = await live.subscribe(experiment.id, after: nil, live: false)
+                announced = replay.contains { $0.type == "experiment" && $0.data.contains("\"pending\":2") }
+                if !announced { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(announced)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

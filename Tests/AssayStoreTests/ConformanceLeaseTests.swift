@@ -76,7 +76,7 @@ struct ConformanceLeaseTests {
         #expect(try await store.trial(experiment: experiment.id, index: 0, owner: user.id)?.status == .running)
 
         // Attempt 2 expires too: a lost lease spends no retry, the trials wait for attempt 3.
-        #expect(try await store.expireLeases(now: T0.plus(40)) == 2)
+        #expect(try await store.expireLeases(now: T0.plus(40)).trials == 2)
         let record = try #require(try await store.experiment(id: experiment.id, owner: user.id))
         #expect(record.counts == TrialCounts(pending: 2))
         #expect(record.status == .running && record.finishedAt == nil)
@@ -88,8 +88,10 @@ struct ConformanceLeaseTests {
         let store = try await kind.open()
         let (user, experiment) = try await seed(store, trials: 3, maxAttempts: 3, lease: .seconds(10))
         _ = try await store.lease(experiment: experiment.id, runner: "r1", max: 1, now: T0)
-        #expect(try await store.expireLeases(now: T0.plus(5)) == 0)
-        #expect(try await store.expireLeases(now: T0.plus(10)) == 1)
+        #expect(try await store.expireLeases(now: T0.plus(5)) == ExpiredLeases())
+        let expired = try await store.expireLeases(now: T0.plus(10))
+        #expect(expired.trials == 1)
+        #expect(expired.experiments == [experiment.id], "the reaper names the experiment it changed")
         var record = try #require(try await store.experiment(id: experiment.id, owner: user.id))
         #expect(record.counts == TrialCounts(pending: 3))
         #expect(try await store.trial(experiment: experiment.id, index: 0, owner: user.id)?.status == .pending)

@@ -19,7 +19,7 @@ struct ConformanceLostLeaseTests {
         _ = try await store.lease(experiment: experiment.id, runner: "r1", max: 1, now: T0.plus(5))
 
         // The reaper: trial 0's lease ran out; it waits for its second attempt.
-        #expect(try await store.expireLeases(now: T0.plus(10)) == 1)
+        #expect(try await store.expireLeases(now: T0.plus(10)).trials == 1)
         #expect(try await store.experiment(id: experiment.id, owner: user.id)?.counts == TrialCounts(pending: 1, running: 1))
         let requeued = try #require(try await store.trial(experiment: experiment.id, index: 0, owner: user.id))
         #expect(requeued.status == .pending && requeued.attempt == 1 && requeued.runner == nil)
@@ -71,7 +71,7 @@ struct ConformanceLostLeaseTests {
         let first = try await store.lease(experiment: mixed.id, runner: "r1", max: 1, now: T0.plus(100))
         _ = try await store.applyEvents(EventBatch(experiment: mixed.id, runner: "r1", seq: 1, events: [finished(first[0], .failed)]), now: T0.plus(101))
         #expect(try await store.lease(experiment: mixed.id, runner: "r2", max: 1, now: T0.plus(102)).map(\.attempt) == [2])
-        #expect(try await store.expireLeases(now: T0.plus(112)) == 1)
+        #expect(try await store.expireLeases(now: T0.plus(112)).trials == 1)
         #expect(try await store.experiment(id: mixed.id, owner: nil)?.counts == TrialCounts(pending: 1))
         let last = try await store.lease(experiment: mixed.id, runner: "r3", max: 1, now: T0.plus(113))
         #expect(last.map(\.attempt) == [3])
@@ -82,7 +82,7 @@ struct ConformanceLostLeaseTests {
         // retries: 0. Lost (reaper), then a real failure: final at once.
         let (_, strict) = try await seed(store, trials: 1, maxAttempts: 1, lease: .seconds(10), username: "strict", now: T0.plus(200))
         _ = try await store.lease(experiment: strict.id, runner: "r1", max: 1, now: T0.plus(200))
-        #expect(try await store.expireLeases(now: T0.plus(210)) == 1)
+        #expect(try await store.expireLeases(now: T0.plus(210)).trials == 1)
         let retried = try await store.lease(experiment: strict.id, runner: "r2", max: 1, now: T0.plus(211))
         #expect(retried.map(\.attempt) == [2])
         _ = try await store.applyEvents(EventBatch(experiment: strict.id, runner: "r2", seq: 1, events: [finished(retried[0], .failed)]), now: T0.plus(212))
@@ -126,7 +126,7 @@ struct ConformanceLostLeaseTests {
         for attempt in 1...4 {
             #expect(try await store.lease(experiment: reaped.id, runner: "r\(attempt)", max: 1, now: now).map(\.attempt) == [attempt])
             now = now.plus(10)
-            #expect(try await store.expireLeases(now: now) == 1)
+            #expect(try await store.expireLeases(now: now).trials == 1)
             let counts = try await store.experiment(id: reaped.id, owner: nil)?.counts
             #expect(counts == (attempt < 4 ? TrialCounts(pending: 1) : TrialCounts(failed: 1)), "attempt \(attempt)")
         }
@@ -147,7 +147,7 @@ struct ConformanceLostLeaseTests {
         for attempt in 1...3 {
             #expect(try await store.lease(experiment: experiment.id, runner: "r\(attempt)", max: 1, now: now).map(\.attempt) == [attempt])
             now = now.plus(10)
-            #expect(try await store.expireLeases(now: now) == 1)
+            #expect(try await store.expireLeases(now: now).trials == 1)
         }
         let fourth = try await store.lease(experiment: experiment.id, runner: "r4", max: 1, now: now)
         _ = try await store.applyEvents(EventBatch(experiment: experiment.id, runner: "r4", seq: 1, events: [finished(fourth[0], .failed)]), now: now)

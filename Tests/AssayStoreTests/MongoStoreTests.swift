@@ -191,7 +191,7 @@ struct MongoStoreTests {
             let dead = (4..<6).map { StoredTrial(experiment: id, index: $0, runner: "dead", now: t0, deadline: t0.addingTimeInterval(10)) }
             try connection.insertMany(Collections.trials, dead.map(\.document), ordered: true)
         }
-        #expect(try await store.expireLeases(now: t0.addingTimeInterval(12)) == 6)
+        #expect(try await store.expireLeases(now: t0.addingTimeInterval(12)).trials == 6)
         record = try #require(try await store.experiment(id: id, owner: user.id))
         #expect(record.counts == TrialCounts(pending: 6))
         let trials = try await store.trials(experiment: id, owner: user.id, query: TrialQuery())

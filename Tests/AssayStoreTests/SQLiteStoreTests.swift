@@ -170,7 +170,7 @@ struct SQLiteStoreTests {
         #expect(try await store.experiment(id: experiment.id, owner: nil)?.counts == TrialCounts(running: 1))
 
         // A lost lease spends no retry: the reaper requeues the trial once more.
-        #expect(try await store.expireLeases(now: later.addingTimeInterval(30)) == 1)
+        #expect(try await store.expireLeases(now: later.addingTimeInterval(30)).trials == 1)
         let requeued = try #require(try await store.experiment(id: experiment.id, owner: nil))
         #expect(requeued.counts == TrialCounts(pending: 1))
         #expect(requeued.status == .running)

@@ -18,13 +18,12 @@ struct LeaseReaper: Service {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 let expired = try await store.expireLeases(now: now())
-                if expired > 0 {
-                    logger.info("leases expired", metadata: ["trials": "\(expired)"])
-                    if let live {
-                        for record in try await store.experiments(inStatus: [.queued, .running, .failed, .completed])
-                        where record.finishedAt.map({ now().timeIntervalSince($0) < 60 }) ?? true {
-                            await live.publish(record.id, [LiveEventPayloads.experiment(record)], final: record.status.isFinal)
-                        }
+                if expired.trials > 0 {
+                    logger.info("leases expired", metadata: ["trials": "\(expired.trials)"])
+                    // Live pages of the experiments it changed see the new counts (or their end).
+                    for id in expired.experiments {
+                        guard let live, let record = try await store.experiment(id: id, owner: nil) else { continue }
+                        await live.publish(record.id, [LiveEventPayloads.experiment(record)], final: record.status.isFinal)
                     }
                 }
             } catch {

@@ -80,3 +80,16 @@ public enum NotificationOutcome: Sendable, Hashable {
     case sent
     case failed(String)
 }
+
+/// What one pass of the lease reaper did.
+public struct ExpiredLeases: Sendable, Hashable {
+    /// Trials whose lease ran out.
+    public var trials: Int
+    /// The experiments those trials belong to.
+    public var experiments: Set<ExperimentID>
+
+    public init(trials: Int = 0, experiments: Set<ExperimentID> = []) {
+        self.trials = trials
+        self.experiments = experiments
+    }
+}

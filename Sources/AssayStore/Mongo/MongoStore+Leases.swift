@@ -11,7 +11,7 @@ extension MongoStore {
         }
     }
 
-    public func expireLeases(now: Date) async throws -> Int {
+    public func expireLeases(now: Date) async throws -> ExpiredLeases {
         try await run { connection in try Self.expireLeases(now: now, connection) }
     }
 
@@ -190,16 +190,16 @@ extension MongoStore {
     /// experiment (requeue, failed, or canceled for a final experiment) and completes the
     /// experiments whose last trial that was. Works in pages, so a long outage does not load
     /// every running trial at once.
-    static func expireLeases(now: Date, _ connection: MongoConnection) throws -> Int {
+    static func expireLeases(now: Date, _ connection: MongoConnection) throws -> ExpiredLeases {
         try settleLeftoverMarkers(experiment: nil, connection, now: now)
-        var expiredCount = 0
+        var expired = ExpiredLeases()
         var skipped: Set<String> = []
         while true {
             let overdue = try connection.find(Collections.trials, [
                 "status": .string(TrialStatus.running.rawValue), "leaseDeadline": ["$lte": StoredValue.time(now)],
                 "_id": ["$nin": .array(skipped.sorted().map(BSON.string))],
             ], .init(sort: ["leaseDeadline": 1], limit: 500)).map(StoredTrial.init(document:))
-            guard !overdue.isEmpty else { return expiredCount }
+            guard !overdue.isEmpty else { return expired }
             for (id, trials) in Dictionary(grouping: overdue, by: \.experiment) {
                 guard let loaded = try loadExperiment(connection, id) else {
                     // Its experiment was deleted by a call that died before deleting its trials.
@@ -213,7 +213,8 @@ extension MongoStore {
                         skipped.insert(trial.id)  // renewed or changed meanwhile: not overdue any more
                         continue
                     }
-                    expiredCount += 1
+                    expired.trials += 1
+                    expired.experiments.insert(id)
                     if let change = outcome.change { changes.append(change) }
                 }
                 if let settled = try settle(changes, experiment: id, connection, now: now) {

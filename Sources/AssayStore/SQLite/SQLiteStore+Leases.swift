@@ -55,7 +55,7 @@ extension SQLiteStore {
         }
     }
 
-    public func expireLeases(now: Date) async throws -> Int {
+    public func expireLeases(now: Date) async throws -> ExpiredLeases {
         try await write { db in
             let overdue = try Row.fetchAll(
                 db, sql: "SELECT * FROM trials WHERE status = 'running' AND leaseDeadline <= ? ORDER BY experiment, leaseDeadline, idx",
@@ -69,7 +69,7 @@ extension SQLiteStore {
                 experiments[id] = experiment
             }
             for experiment in experiments.values { try experiment.save(db) }
-            return overdue.count
+            return ExpiredLeases(trials: overdue.count, experiments: Set(experiments.keys))
         }
     }
 
