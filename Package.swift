@@ -109,10 +109,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The Kubernetes side: Job builder (pure) and, later, the API client over libcurl.
+        // The Kubernetes side: Job builder and reconcile decisions (pure), cluster access
+        // (service account or kubeconfig) and the API client over libcurl.
         .target(
             name: "AssayKube",
-            dependencies: ["AssayCore"],
+            dependencies: [
+                "AssayCore",
+                "AssayCurl",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // The `assay` command line.
@@ -136,6 +142,7 @@ let package = Package(
             dependencies: [
                 "AssayCore",
                 "AssayStore",
+                "AssayKube",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -173,7 +180,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "AssayEngineTests", dependencies: ["AssayEngine"], swiftSettings: strict),
-        .testTarget(name: "AssayKubeTests", dependencies: ["AssayKube", "AssayCore"], swiftSettings: strict),
+        .testTarget(
+            name: "AssayKubeTests",
+            dependencies: ["AssayKube", "AssayCore", "AssayCurl", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "AssayCurlTests",
             dependencies: [
