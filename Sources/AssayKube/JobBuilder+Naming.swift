@@ -16,8 +16,16 @@ extension JobBuilder {
     /// `assay-<id>`, lowercased, with every run of characters outside `[a-z0-9]`
     /// made one `-`. When the id had to be changed (case, `_`, `.`) or the name
     /// is too long, a hash of the exact id is appended so that distinct ids
-    /// keep distinct names.
-    public static func jobName(forExperimentID id: String) throws(KubeBuildError) -> String {
+    /// keep distinct names. The experiment's second and later Jobs (after one
+    /// finished with work left) end in `-<attempt>`; server ids have a fixed
+    /// length, so that suffix cannot make one experiment's name another's.
+    public static func jobName(forExperimentID id: String, attempt: Int = 1) throws(KubeBuildError) -> String {
+        guard attempt >= 1 else { throw .invalidAttempt(attempt) }
+        let base = try baseJobName(forExperimentID: id, maxLength: maxNameLength - (attempt == 1 ? 0 : "-\(attempt)".count))
+        return attempt == 1 ? base : "\(base)-\(attempt)"
+    }
+
+    private static func baseJobName(forExperimentID id: String, maxLength: Int) throws(KubeBuildError) -> String {
         guard isValidExperimentID(id) else { throw .invalidExperimentID(id) }
         var slug = ""
         for scalar in id.lowercased().unicodeScalars {
@@ -29,9 +37,9 @@ extension JobBuilder {
             }
         }
         let plain = namePrefix + slug
-        if slug == id, plain.utf8.count <= maxNameLength { return plain }
+        if slug == id, plain.utf8.count <= maxLength { return plain }
         let suffix = "-" + hexHash(id)
-        var head = String(plain.prefix(maxNameLength - suffix.count))
+        var head = String(plain.prefix(maxLength - suffix.count))
         while head.hasSuffix("-") { head.removeLast() }
         return head + suffix
     }

@@ -23,16 +23,20 @@ public struct JobBuilder: Sendable {
         ]
     }
 
+    /// The Job's attempt number (see ``RunnerJobRequest/attempt``).
+    public static let attemptLabel = "assay.dev/attempt"
+
     /// The label selector for every object Assay manages.
     public static let managedSelector = "app.kubernetes.io/managed-by=assay"
 
     public func job(for request: RunnerJobRequest) throws(KubeBuildError) -> Job {
-        let name = try Self.jobName(forExperimentID: request.experimentID)
+        let name = try Self.jobName(forExperimentID: request.experimentID, attempt: request.attempt)
         guard !settings.runnerImage.trimmingCharacters(in: .whitespaces).isEmpty else { throw .emptyImage }
         guard request.workers >= 1 else { throw .invalidWorkers(request.workers) }
         if let budget = request.timeBudgetSeconds, budget <= 0 { throw .invalidTimeBudget(budget) }
 
-        let labels = Self.labels(experimentID: request.experimentID)
+        var labels = Self.labels(experimentID: request.experimentID)
+        labels[Self.attemptLabel] = String(request.attempt)
         let env = [
             EnvVar(name: "ASSAY_SERVER_URL", value: settings.serverURL),
             EnvVar(name: "ASSAY_EXPERIMENT_ID", value: request.experimentID),

@@ -6,6 +6,7 @@ public enum KubeBuildError: Error, Sendable, Hashable, CustomStringConvertible {
     case emptyImage
     case invalidWorkers(Int)
     case invalidTimeBudget(Int)
+    case invalidAttempt(Int)
 
     public var description: String {
         switch self {
@@ -15,6 +16,8 @@ public enum KubeBuildError: Error, Sendable, Hashable, CustomStringConvertible {
             return "the runner image is empty"
         case .invalidWorkers(let n):
             return "workers must be at least 1 (got \(n))"
+        case .invalidAttempt(let n):
+            return "the Job attempt must be at least 1 (got \(n))"
         case .invalidTimeBudget(let s):
             return "the time budget must be a positive number of seconds (got \(s))"
         }

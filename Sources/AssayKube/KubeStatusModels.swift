@@ -15,12 +15,12 @@ public struct ReadMeta: Codable, Sendable, Hashable {
     public var creationTimestamp: String?
     /// Set once a deletion has been requested (the object is terminating).
     public var deletionTimestamp: String?
-    public var ownerReferences: [OwnerReference]?
+    public var ownerReferences: [ReadOwnerReference]?
 
     public init(
         name: String, namespace: String? = nil, uid: String? = nil, resourceVersion: String? = nil,
         labels: [String: String]? = nil, annotations: [String: String]? = nil,
-        creationTimestamp: String? = nil, deletionTimestamp: String? = nil, ownerReferences: [OwnerReference]? = nil
+        creationTimestamp: String? = nil, deletionTimestamp: String? = nil, ownerReferences: [ReadOwnerReference]? = nil
     ) {
         self.name = name
         self.namespace = namespace
@@ -35,6 +35,23 @@ public struct ReadMeta: Codable, Sendable, Hashable {
 
     /// The `assay.dev/experiment` label.
     public var experimentID: String? { labels?["assay.dev/experiment"] }
+}
+
+/// An owner reference as read back (the server may leave out the flags).
+public struct ReadOwnerReference: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var name: String
+    public var uid: String
+    public var controller: Bool?
+
+    public init(apiVersion: String? = nil, kind: String? = nil, name: String, uid: String, controller: Bool? = nil) {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.name = name
+        self.uid = uid
+        self.controller = controller
+    }
 }
 
 /// Something the API lists and watches: it has metadata.

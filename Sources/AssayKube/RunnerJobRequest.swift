@@ -12,12 +12,16 @@ public struct RunnerJobRequest: Sendable, Hashable {
     public var gpu: Int
     /// Wall-clock budget for the whole Job, in seconds.
     public var timeBudgetSeconds: Int?
+    /// 1 for the experiment's first Job; one more for each Job started after
+    /// an earlier one finished with work left (part of the name and a label).
+    public var attempt: Int
 
     public init(
         experimentID: String, experimentName: String, workers: Int,
         cpu: String? = nil, memory: String? = nil, gpu: Int = 0,
-        timeBudgetSeconds: Int? = nil
+        timeBudgetSeconds: Int? = nil, attempt: Int = 1
     ) {
+        self.attempt = attempt
         self.experimentID = experimentID
         self.experimentName = experimentName
         self.workers = workers
@@ -28,11 +32,11 @@ public struct RunnerJobRequest: Sendable, Hashable {
     }
 
     /// From a validated declaration: its `workers` and `resources`.
-    public init(experimentID: String, declaration: Declaration, timeBudgetSeconds: Int? = nil) {
+    public init(experimentID: String, declaration: Declaration, timeBudgetSeconds: Int? = nil, attempt: Int = 1) {
         self.init(
             experimentID: experimentID, experimentName: declaration.name,
             workers: declaration.workers,
             cpu: declaration.resources.cpu, memory: declaration.resources.memory,
-            gpu: declaration.resources.gpu, timeBudgetSeconds: timeBudgetSeconds)
+            gpu: declaration.resources.gpu, timeBudgetSeconds: timeBudgetSeconds, attempt: attempt)
     }
 }

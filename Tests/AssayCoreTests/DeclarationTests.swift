@@ -66,7 +66,22 @@ struct DeclarationTests {
         #expect(d.sweep == Sweep(strategy: .grid, repeats: 1))
         #expect(d.trial.timeout == nil)
         #expect(d.workers == 1)
+        #expect(d.deadline == nil)
         #expect(try SweepPlan(d).count == 1)
+    }
+
+    @Test func aDeadlineIsADurationOfAtLeastOneSecond() throws {
+        #expect(try declaration("name: n\ncommand: [true]\ndeadline: 1h30m").deadline == .seconds(5400))
+        for bad in ["0s", "500ms", "soon", "[1h]"] {
+            #expect(throws: DeclarationError.self, "deadline: \(bad)") {
+                try Declaration.parse("name: n\ncommand: [true]\ndeadline: \(bad)")
+            }
+        }
+        do {
+            _ = try Declaration.parse("name: n\ncommand: [true]\ndeadline: 0s")
+        } catch {
+            #expect(error.errors.map(\.path) == ["deadline"])
+        }
     }
 
     @Test func yesNoAndDatesStayStrings() throws {

@@ -44,4 +44,17 @@ import Testing
             try JobBuilder.jobName(forExperimentID: id)
         }
     }
+
+    @Test func laterAttemptsEndInTheirNumberAndStayWithinALabel() throws {
+        let id = "01k9z8y7x6w5v4t3s2r1q0p9n8"
+        #expect(try JobBuilder.jobName(forExperimentID: id) == "assay-\(id)")
+        #expect(try JobBuilder.jobName(forExperimentID: id, attempt: 1) == "assay-\(id)")
+        #expect(try JobBuilder.jobName(forExperimentID: id, attempt: 2) == "assay-\(id)-2")
+        let long = String(repeating: "a", count: 63)
+        for attempt in [2, 17, 1234] {
+            let name = try JobBuilder.jobName(forExperimentID: long, attempt: attempt)
+            #expect(name.count <= 63 && name.hasSuffix("-\(attempt)") && Self.isDNS1123Label(name), "\(name)")
+        }
+        #expect(throws: KubeBuildError.invalidAttempt(0)) { try JobBuilder.jobName(forExperimentID: id, attempt: 0) }
+    }
 }

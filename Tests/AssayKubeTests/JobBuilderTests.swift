@@ -32,6 +32,7 @@ import Testing
         "app.kubernetes.io/managed-by": "assay",
         "app.kubernetes.io/name": "assay-runner",
         "assay.dev/experiment": "exp-42",
+        "assay.dev/attempt": "1",
     ]
 
     @Test func jobTopLevelAndSpec() throws {

@@ -4,7 +4,7 @@ extension Declaration {
     /// The top-level keys of a declaration, in documentation order.
     static let fieldNames = [
         "name", "description", "tags", "artifact", "setup", "command", "env", "config",
-        "parameters", "sweep", "trial", "result", "objective", "workers", "resources", "notify",
+        "parameters", "sweep", "trial", "result", "objective", "workers", "resources", "notify", "deadline",
     ]
 
     /// Parses and validates a declaration written in YAML or JSON.
@@ -92,6 +92,14 @@ extension Declaration {
         let resources = fields["resources"].map { decodeResources($0, path.key("resources"), reader) }
             ?? Resources(cpu: nil, memory: nil, gpu: 0)
         let notify = fields["notify"].map { decodeNotify($0, path.key("notify"), reader) } ?? Notify(email: [])
+        let deadline = fields["deadline"].flatMap { node -> Duration? in
+            guard let value = duration(node, path.key("deadline"), reader) else { return nil }
+            guard value >= .seconds(1) else {
+                reader.fail(path.key("deadline"), node, "must be at least 1s (leave it out for no deadline)")
+                return nil
+            }
+            return value
+        }
 
         if let command, let commandNode = fields["command"] {
             // Names of parameters that failed validation still count as known,
@@ -108,7 +116,7 @@ extension Declaration {
             name: name, description: description, tags: tags, artifact: artifact, setup: setup,
             command: command, environment: environment, config: config, parameters: parameters,
             sweep: sweep, trial: trial, result: result, objective: objective, workers: workers,
-            resources: resources, notify: notify)
+            resources: resources, notify: notify, deadline: deadline)
     }
 
     private static func decodeTags(_ node: Node, _ path: FieldPath, _ reader: NodeReader) -> [String] {

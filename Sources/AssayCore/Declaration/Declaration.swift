@@ -24,6 +24,10 @@ public struct Declaration: Sendable, Hashable {
     public var workers: Int
     public var resources: Resources
     public var notify: Notify
+    /// Wall-clock budget for the whole experiment, counted from when it
+    /// started running; in a cluster it becomes the Runner Job's
+    /// `activeDeadlineSeconds`. nil: no limit.
+    public var deadline: Duration? = nil
 }
 
 /// Where and how a trial's parameters are written for the program to read.
