@@ -33,7 +33,9 @@ public struct KubeToken: Sendable, CustomStringConvertible {
 
     /// A token read from `file` (a service account's `token`, a kubeconfig's `tokenFile`).
     /// `source` names where the file was configured, for error messages.
-    public static func file(_ file: URL, source: String, refreshInterval: Duration = .seconds(60)) -> KubeToken {
+    public static func file(
+        _ file: URL, source: String = "Kubernetes credentials", refreshInterval: Duration = .seconds(60)
+    ) -> KubeToken {
         KubeToken(storage: .file(TokenFile(url: file, source: source, refreshInterval: refreshInterval)))
     }
 

@@ -6,6 +6,7 @@ public struct KubeClientConfiguration: Sendable {
     public var requestTimeout: Duration = .seconds(30)
     /// A watch that receives no byte for this long is dropped as dead. The API server sends a
     /// bookmark about once a minute on a quiet watch, so this must be well above that.
+    /// (libcurl averages the speed over a few seconds, so it notices a few seconds late.)
     public var watchStallTimeout: Duration = .seconds(150)
     public var retry = KubeRetryPolicy()
     /// Objects per page when listing (`limit`); the client follows `continue` to the end.
