@@ -17,7 +17,7 @@ import pytest
 import trustme
 
 from kubeapi import DEFAULT_RBAC, KubeTestCluster, load_docs, remove_verb
-from kubeapi.selectors import FieldSelector, LabelSelector
+from kubeapi.selection import FieldSelector, LabelSelector
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBECTL = ROOT / ".venv" / "bin" / "kubectl"
@@ -120,6 +120,7 @@ def cluster(tmp_path_factory):
         tmp_path_factory.mktemp("shared"),
         images={SH: ["/bin/sh", "-c"], PY: [sys.executable, "-c"]},
         node_gpus=1, bookmark_interval=0.3, max_grace_seconds=2, image_pull_backoff_seconds=0.3,
+        restart_backoff_seconds=0.2,
         env={"KUBEAPI_TEST_LEAK": "must-not-reach-pods"})
     c.start()
     yield c
@@ -707,6 +708,48 @@ def test_environment_volumes_and_paths(cluster):
     cluster.delete("pods", "paths")
 
 
+def test_init_containers_multiple_containers_and_log_options(cluster):
+    # paths inside a shell string are not mapped: they reach the script through env
+    mount = {"env": [{"name": "SHARED", "value": "/shared"}],
+             "volumeMounts": [{"name": "shared", "mountPath": "/shared"}]}
+    spec = {"initContainers": [{"name": "init", "image": SH, "args": ['echo from-init > "$SHARED/f"'], **mount}],
+            "containers": [{"name": "a", "image": SH, "args": ['cat "$SHARED/f"; echo a2; sleep 0.6; echo a3'],
+                            **mount},
+                           {"name": "b", "image": SH, "args": ["echo b"]}],
+            "volumes": [{"name": "shared", "emptyDir": {}}]}
+    cluster.create("pods", {"metadata": {"name": "multi"}, "spec": {"restartPolicy": "Never", **spec}})
+    cluster.wait_for(lambda: cluster.get("pods", "multi")["status"]["phase"] == "Running")
+    status, body = cluster.request("GET", cluster.path("pods", "multi", subresource="log"))
+    assert status == 400 and body["message"] == "a container name must be specified for pod multi, choose one of: [a b]"
+    # follow streams until the container ends
+    s = Stream(cluster, cluster.path("pods", "multi", subresource="log") + "?container=a&follow=true")
+    assert s.resp.read().decode() == "from-init\na2\na3\n"
+    s.close()
+    p = cluster.wait_for(lambda: (lambda p: p if p["status"]["phase"] == "Succeeded" else None)(cluster.get("pods", "multi")))
+    assert [c["name"] for c in p["status"]["containerStatuses"]] == ["a", "b"]
+    assert p["status"]["initContainerStatuses"][0]["state"]["terminated"]["reason"] == "Completed"
+    assert cluster.logs("multi", container="a", tail_lines=1) == "a3\n"
+    assert cluster.logs("multi", container="init") == ""   # it wrote to the file, not stdout
+    cluster.delete("pods", "multi")
+
+
+def test_restart_policy_on_failure(cluster):
+    cluster.create("jobs", job("onfailure", "echo try; exit 1", backoff=2, pod={"restartPolicy": "OnFailure"}))
+
+    def restarted():
+        for p in job_pods(cluster, "onfailure"):
+            cs = (p["status"].get("containerStatuses") or [{}])[0]
+            if cs.get("restartCount", 0) >= 1:
+                return p, cs
+    p, cs = cluster.wait_for(restarted)
+    assert p["status"]["phase"] == "Running" and cs["lastState"]["terminated"]["exitCode"] == 1
+    assert len(job_pods(cluster, "onfailure")) == 1      # restarted in place, not replaced
+    j = wait_job(cluster, "onfailure", "Failed", timeout=10)
+    assert condition(j, "Failed")["reason"] == "BackoffLimitExceeded"
+    cluster.wait_for(lambda: not job_pods(cluster, "onfailure"), timeout=5)   # the active pod is deleted
+    cluster.delete("jobs", "onfailure", propagation="Background")
+
+
 def test_delete_kills_processes_and_gc_and_orphan_default(cluster):
     # Background: the Job goes now, its pods (processes) and its Secret right after
     j = cluster.create("jobs", job("bg", "trap '' TERM; sleep 60", parallelism=2))
@@ -864,3 +907,31 @@ def _group_alive(pgid):
             if int(fields[2]) == pgid and fields[0] != "Z":
                 return True
     return False
+
+
+def test_standalone_cli_from_tests_dir(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.Popen([sys.executable, "-m", "kubeapi", "serve", "--state-dir", str(tmp_path), "--image",
+                             "busybox=/bin/sh -c", "--kube-version", "1.37.0"],
+                            cwd=str(ROOT / "Tests"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        ready = tmp_path / "ready.json"
+        deadline = time.monotonic() + 20
+        while not ready.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read().decode()
+            time.sleep(0.05)
+        info = json.loads(ready.read_text())
+        ctx = ssl.create_default_context(cafile=str(tmp_path / "ca.crt"))
+        conn = http.client.HTTPSConnection("127.0.0.1", info["port"], context=ctx, timeout=5)
+        conn.request("GET", "/apis/batch/v1/namespaces/assay/jobs",
+                     headers={"Authorization": "Bearer " + (tmp_path / "admin-token").read_text()})
+        resp = conn.getresponse()
+        assert resp.status == 200 and json.loads(resp.read())["kind"] == "JobList"
+        conn.close()
+        r = subprocess.run([str(KUBECTL), "--kubeconfig", str(tmp_path / "kubeconfig"), "--cache-dir",
+                            str(tmp_path / "cache"), "get", "pods"], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0 and "No resources found in assay namespace." in r.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=10)[0].decode()
+    assert proc.returncode == 0 and "kubeapi: stopped" in out

@@ -24,7 +24,7 @@ from . import errors, resources, tables
 from .cluster import Cluster
 from .errors import ApiError
 from .resources import RESOURCES, ResourceType
-from .selectors import FieldSelector, LabelSelector
+from .selection import FieldSelector, LabelSelector
 from .store import CLOSE, DROP, dumps
 
 DROP_PARTIAL = "drop-partial"
@@ -145,7 +145,11 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
-    def _headers(self, code: int, content_type: str, extra: dict | None = None, length: int | None = None):
+    def version_string(self):
+        return self.server_version
+
+    def _headers(self, code: int, content_type: str, extra: dict | None = None, length: int | None = None,
+                 flush: bool = True):
         self.send_response(code)
         self.send_header("Audit-Id", str(uuid.uuid4()))
         self.send_header("Cache-Control", "no-cache, private")
@@ -156,13 +160,17 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(length))
         else:
             self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
         self._status = code
+        if flush:
+            self.end_headers()
 
     def _send(self, code: int, body: bytes, content_type: str = "application/json", extra: dict | None = None):
-        self._headers(code, content_type, extra, len(body))
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        # headers and body in one write: one TLS record, no Nagle/delayed-ACK stall
+        self._headers(code, content_type, extra, len(body), flush=False)
+        self._headers_buffer.append(b"\r\n")
+        data = b"".join(self._headers_buffer)
+        self._headers_buffer = []
+        self.wfile.write(data + body if self.command != "HEAD" else data)
 
     def _send_json(self, code: int, obj, extra: dict | None = None):
         self._send(code, (dumps(obj)).encode(), "application/json", extra)
@@ -528,9 +536,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(200, cluster.state())
         elif p == "/_test/requests" and method == "GET":
             since = float(query.get("since") or 0)
-            self._send_json(200, [r for r in self.server.request_log if r["t"] >= since])
+            self._send_json(200, [r for r in self.server.requests() if r["t"] >= since])
         elif p == "/_test/requests" and method == "DELETE":
-            self.server.request_log.clear()
+            with self.server._log_lock:
+                self.server.request_log.clear()
             self._send_json(200, {})
         elif p == "/_test/faults" and method == "POST":
             try:
@@ -602,6 +611,10 @@ class ApiServer(ThreadingHTTPServer):
         with self._log_lock:
             self.request_log.append(entry)
 
+    def requests(self) -> list[dict]:
+        with self._log_lock:
+            return [dict(r) for r in self.request_log]
+
     def add_stream(self, h):
         with self._streams_lock:
             self.streams.add(h)
@@ -612,6 +625,7 @@ class ApiServer(ThreadingHTTPServer):
 
     def finish_request(self, request, client_address):
         # TLS handshake in the connection's own thread, never in the accept loop.
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         request.settimeout(10)
         try:
             conn = self.ssl_context.wrap_socket(request, server_side=True)
