@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import collections
 import copy
-import json
 import sys
 import threading
 import time
@@ -331,6 +330,3 @@ class Cluster:
                 "images": self.images,
                 "messages": list(self.messages),
             }
-
-    def dump(self) -> str:
-        return json.dumps(self.state(), indent=2)

@@ -9,7 +9,6 @@ while active counts as failed.
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass, field
 
 from .errors import ApiError
@@ -278,4 +277,3 @@ class GarbageCollector:
                             if store.by_uid_get(d["metadata"]["uid"]) is not None]
                 if not blocking:
                     store.remove(resource, meta["namespace"], meta["name"])
-        del now

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import select
-import shutil
 import signal
 import subprocess
 import threading
@@ -423,7 +422,6 @@ class Kubelet:
         self.write_pgids()
 
     def _environment(self, pod: dict, cspec: dict) -> dict:
-        cfg = self.cluster.config
         meta = pod["metadata"]
         ns = meta["namespace"]
         base = {
@@ -474,7 +472,6 @@ class Kubelet:
                     env[name] = self._resource_field(cspec, vf["resourceFieldRef"])
             else:
                 env[name] = _expand(e.get("value", ""), env)
-        del cfg
         return env
 
     def _field(self, pod: dict, path: str) -> str:
@@ -759,9 +756,6 @@ class Kubelet:
         with self.lock:
             self.runs.clear()
         self.write_pgids()
-
-    def cleanup_dirs(self):
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 class _Spawn:

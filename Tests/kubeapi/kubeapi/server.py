@@ -23,7 +23,7 @@ import trustme
 from . import errors, resources, tables
 from .cluster import Cluster
 from .errors import ApiError
-from .resources import RESOURCES, ResourceType
+from .resources import ResourceType
 from .selection import FieldSelector, LabelSelector
 from .store import CLOSE, DROP, dumps
 
@@ -326,9 +326,8 @@ class Handler(BaseHTTPRequestHandler):
             grace = int(grace) if grace not in (None, "") else None
             dry_run = dry_run or opts.get("dryRun") == ["All"]
             if info.verb == "delete":
-                result, removed = cluster.delete_object(rt.name, ns, name, policy, grace,
-                                                        opts.get("preconditions"), dry_run)
-                del removed
+                result, _ = cluster.delete_object(rt.name, ns, name, policy, grace,
+                                                  opts.get("preconditions"), dry_run)
                 self._send_json(200, result)
             else:
                 labels = LabelSelector.parse(query.get("labelSelector"))
