@@ -855,6 +855,9 @@ def test_kubectl(cluster, tmp_path):
     assert any(line.startswith("job.batch/kctl") and "Running" in line for line in lines)
     assert any(line.startswith("pod/kctl-") and "1/1" in line and "Running" in line for line in lines)
 
+    r = kubectl("describe", "job", "kctl")
+    assert r.returncode == 0 and "Pods Statuses:" in r.stdout, r.stderr
+
     r = kubectl("get", "job", "kctl", "-o", "json")
     assert r.returncode == 0, r.stderr
     obj = json.loads(r.stdout)

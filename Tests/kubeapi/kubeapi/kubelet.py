@@ -362,7 +362,10 @@ class Kubelet:
         if any(mp == "/tmp" for mp, _ in mounts) and "TMPDIR" not in env:
             env["TMPDIR"] = dict(mounts)["/tmp"]
         argv = self._argv(entry, cspec, env)
-        argv = [self._map_path(a, mounts) for a in argv]
+        # The image's own entrypoint is a path on this machine, never inside a volume:
+        # only the container's command/args can name mounted paths.
+        own = 0 if cspec.get("command") else len(entry)
+        argv = argv[:own] + [self._map_path(a, mounts) for a in argv[own:]]
         cwd = self._cwd(cspec, mounts, run)
         dirs += [cwd, os.path.join(run.dir, "logs")]
         c.prev_log_path = c.log_path

@@ -145,6 +145,9 @@ _FIELDS = {
              "status.phase", "status.podIP", "status.nominatedNodeName"),
     "jobs": ("status.successful",),
     "secrets": ("type",),
+    "events": ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+               "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+               "reason", "reportingComponent", "source", "type"),
 }
 
 

@@ -91,7 +91,7 @@ def route(method: str, path: str, query: dict) -> RequestInfo:
         verb = "delete" if name else "deletecollection"
     else:
         raise errors.method_not_allowed()
-    if sub == "log" and verb != "get":
+    if (sub == "log" or rt.read_only) and verb not in ("get", "list", "watch"):
         raise errors.method_not_allowed()
     if sub and verb in ("create", "delete", "deletecollection"):
         raise errors.method_not_allowed()
