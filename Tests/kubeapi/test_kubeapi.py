@@ -586,6 +586,22 @@ def test_running_pod_status(cluster, sa_token):
     cluster.delete("jobs", "running", propagation="Background")
 
 
+def test_suspend_and_resume(cluster):
+    cluster.create("jobs", job("susp", "sleep 30", suspend=True))
+    j = wait_job(cluster, "susp", "Suspended")
+    assert condition(j, "Suspended")["reason"] == "JobSuspended" and not job_pods(cluster, "susp")
+    cluster.api("PATCH", cluster.path("jobs", "susp"), {"spec": {"suspend": False}},
+                headers={"Content-Type": "application/strategic-merge-patch+json"})
+    cluster.wait_for(lambda: [p for p in job_pods(cluster, "susp") if p["status"]["phase"] == "Running"])
+    j = cluster.get("jobs", "susp")
+    assert not condition(j, "Suspended") and j["status"]["startTime"] and j["metadata"]["generation"] == 2
+    change = {"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "other"}]}}}}
+    status, body = cluster.request("PATCH", cluster.path("jobs", "susp"), change,
+                                   headers={"Content-Type": "application/merge-patch+json"})
+    assert status == 422 and "spec.template" in body["message"] and "field is immutable" in body["message"]
+    cluster.delete("jobs", "susp", propagation="Background")
+
+
 def test_backoff_limit_exceeded(cluster):
     cluster.create("jobs", job("backoff", "echo nope; exit 3", backoff=1))
     j = wait_job(cluster, "backoff", "Failed")

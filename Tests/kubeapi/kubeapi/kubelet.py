@@ -281,7 +281,6 @@ class Kubelet:
                     self.store.remove("pods", meta["namespace"], meta["name"])
                 return
             run = self.runs[uid] = PodRun(pod, self.root)
-            os.makedirs(run.dir, exist_ok=True)
         if meta.get("deletionTimestamp"):
             self._terminate(pod, run, now)
             if not run.live():
@@ -619,7 +618,7 @@ class Kubelet:
         elif c.waiting:
             st["state"] = {"waiting": {"reason": c.waiting[0], "message": c.waiting[1]}}
         else:
-            st["state"] = {"waiting": {"reason": "PodInitializing" if not c.init else "ContainerCreating"}}
+            st["state"] = {"waiting": {"reason": "ContainerCreating"}}
         if c.proc is not None or c.exit_code is not None:
             st["containerID"] = c.container_id
             repo = normalize_image(image).split("@")[0]
