@@ -455,7 +455,8 @@ def test_rbac_verb_removed_and_cluster_roles(tmp_path):
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "pod-reader"},
          "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": "assay"}]},
     ]
-    with KubeTestCluster(tmp_path, rbac_docs=docs, images={SH: ["/bin/sh", "-c"]}) as c:
+    taint = {"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}
+    with KubeTestCluster(tmp_path, rbac_docs=docs, images={SH: ["/bin/sh", "-c"]}, node_taints=[taint]) as c:
         tok = c.token("assay-server")
         assert c.request("POST", c.path("jobs"), job("no-delete", "sleep 0"), token=tok)[0] == 201
         status, body = c.request("DELETE", c.path("jobs", "no-delete"), token=tok)
@@ -469,6 +470,14 @@ def test_rbac_verb_removed_and_cluster_roles(tmp_path):
         assert c.request("GET", c.path("pods") + "?watch=1", token=reader)[0] == 403
         assert c.request("GET", c.path("jobs", "only-me"), token=reader)[0] == 404
         assert c.request("GET", c.path("jobs", "no-delete"), token=reader)[0] == 403
+        # (this cluster's node is tainted: a pod needs the toleration)
+        c.create("pods", pod("tolerates", "true", tolerations=[{"key": "dedicated", "operator": "Equal",
+                                                                "value": "gpu", "effect": "NoSchedule"}]))
+        c.wait_for(lambda: c.get("pods", "tolerates")["status"]["phase"] == "Succeeded")
+        cond = c.wait_for(lambda: next((x for p in c.list("pods", label_selector="test=no-delete")
+                                        for x in p["status"].get("conditions") or [] if x["type"] == "PodScheduled"),
+                                       None))
+        assert cond["reason"] == "Unschedulable" and "1 node(s) had untolerated taint {dedicated: gpu}" in cond["message"]
 
 
 def test_tls_verification(cluster):
@@ -831,9 +840,9 @@ def test_official_python_client(cluster, tmp_path):
     from kubernetes import client, config, watch
 
     kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig", ca="data")
-    api_client = config.new_client_from_config(str(kubeconfig))
-    batch = client.BatchV1Api(api_client)
-    core = client.CoreV1Api(api_client)
+    config.load_kube_config(str(kubeconfig))
+    batch = client.BatchV1Api()
+    core = client.CoreV1Api()
     cluster.create("jobs", job("pyclient", "sleep 0.3"))
     jobs = batch.list_namespaced_job(NS, label_selector="test=pyclient")
     assert [j.metadata.name for j in jobs.items] == ["pyclient"]
@@ -852,8 +861,10 @@ def test_official_python_client(cluster, tmp_path):
     with pytest.raises(client.ApiException) as e:
         core.read_namespaced_secret("x", NS)
     assert e.value.status == 403
-    config.load_kube_config(str(kubeconfig))    # the module-level loader reads it too
     batch.delete_namespaced_job("pyclient", NS, propagation_policy="Background")
+    # the same kubeconfig with the CA as a file
+    api_client = config.new_client_from_config(str(cluster.write_kubeconfig(tmp_path / "k2", ca="file")))
+    assert client.BatchV1Api(api_client).list_namespaced_job(NS, label_selector="test=pyclient").items == []
 
 
 def test_kubectl(cluster, tmp_path):

@@ -236,7 +236,10 @@ class Handler(BaseHTTPRequestHandler):
                                        info.namespace, info.name)
             self._resource(info, query, body)
         except ApiError as e:
-            self._send_json(e.code, e.status(), e.headers)
+            if self._status is None:
+                self._send_json(e.code, e.status(), e.headers)
+            else:   # a stream already started: all that is left is to end it
+                self.close_connection = True
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, TimeoutError):
             self.close_connection = True
         except Exception as e:
@@ -424,7 +427,6 @@ class Handler(BaseHTTPRequestHandler):
                 self._chunk((dumps({"type": "ERROR", "object": error}) + "\n").encode())
                 self._end_chunks()
                 return
-            self.server.add_stream(self)
             for line in initial:
                 self._chunk(tables.convert_line(rt, line, store.rv) if table else line)
             if send_initial:
@@ -464,8 +466,8 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 self._chunk(tables.convert_line(rt, item, store.rv) if table else item)
         finally:
-            store.close_watch(w) if w is not None else None
-            self.server.remove_stream(self)
+            if w is not None:
+                store.close_watch(w)
 
     def _pod_log(self, ns: str, name: str, query: dict):
         cluster: Cluster = self.server.cluster
@@ -483,7 +485,8 @@ class Handler(BaseHTTPRequestHandler):
         previous = query.get("previous") == "true"
         with cluster.store.lock:
             path, crun = cluster.kubelet.log_path(pod["metadata"]["uid"], container, previous)
-        if path is None:
+            started = crun is not None and crun.proc is not None
+        if path is None or not (started or previous):
             if previous:
                 raise errors.bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
             waiting = crun.waiting[0] if crun is not None and crun.waiting else "ContainerCreating"
@@ -601,8 +604,6 @@ class ApiServer(ThreadingHTTPServer):
         self.ssl_context = ssl_context
         self.request_log = collections.deque(maxlen=200_000)
         self._log_lock = threading.Lock()
-        self.streams: set = set()
-        self._streams_lock = threading.Lock()
         super().__init__((cluster.config.host, cluster.config.port), Handler)
         cluster.port = self.server_address[1]
 
@@ -613,14 +614,6 @@ class ApiServer(ThreadingHTTPServer):
     def requests(self) -> list[dict]:
         with self._log_lock:
             return [dict(r) for r in self.request_log]
-
-    def add_stream(self, h):
-        with self._streams_lock:
-            self.streams.add(h)
-
-    def remove_stream(self, h):
-        with self._streams_lock:
-            self.streams.discard(h)
 
     def finish_request(self, request, client_address):
         # TLS handshake in the connection's own thread, never in the accept loop.
