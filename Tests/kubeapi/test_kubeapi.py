@@ -295,6 +295,8 @@ def test_list_selectors_and_pagination(cluster):
     assert names == [f"page-{i}" for i in range(5)]
     status, out = cluster.request("GET", cluster.path("secrets") + "?labelSelector=a+in+x")
     assert status == 400 and out["reason"] == "BadRequest"
+    out = cluster.api("DELETE", cluster.path("secrets"), query={"labelSelector": "page=yes"})
+    assert out["kind"] == "SecretList" and len(out["items"]) == 5 and not cluster.list("secrets", label_selector="page")
 
 
 # ---- watches ---------------------------------------------------------------------------------
@@ -712,6 +714,14 @@ def test_create_container_config_error_then_recovery(cluster):
     cluster.wait_for(lambda: cluster.get("pods", "cfg")["status"]["phase"] == "Succeeded")
     assert cluster.logs("cfg") == "s3cret cfg\n"
     cluster.delete("pods", "cfg")
+
+
+def test_start_error_for_a_missing_executable(cluster):
+    cluster.create("pods", pod("noexec", "x", container={"command": ["/nonexistent/bin"]}))
+    p = cluster.wait_for(lambda: (lambda p: p if p["status"]["phase"] == "Failed" else None)(cluster.get("pods", "noexec")))
+    term = p["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert term["reason"] == "StartError" and term["exitCode"] == 128 and '"/nonexistent/bin"' in term["message"]
+    cluster.delete("pods", "noexec")
 
 
 def test_environment_volumes_and_paths(cluster):

@@ -398,7 +398,7 @@ class Kubelet:
                 with open(c.log_path, "ab") as log:
                     proc = subprocess.Popen(sp.argv, env=sp.env, cwd=sp.cwd, stdin=subprocess.DEVNULL, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
-            except OSError as e:
+            except (OSError, ValueError, TypeError) as e:   # e.g. no such executable, NUL in an argument
                 error = e
             with self.lock:
                 c.starting = False
@@ -408,7 +408,8 @@ class Kubelet:
                     c.reason = "StartError"
                     c.message = (f"failed to create containerd task: failed to create shim task: OCI runtime "
                                  f"create failed: runc create failed: unable to start container process: exec: "
-                                 f'"{sp.argv[0]}": {error.strerror or error}: unknown')
+                                 f'"{sp.argv[0] if sp.argv else ""}": {getattr(error, "strerror", None) or error}: '
+                                 f"unknown")
                     c.proc = _Exited()
                     self._after_exit(sp.spec, run, c, time.time())
                 else:
