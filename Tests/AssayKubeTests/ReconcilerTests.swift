@@ -101,7 +101,7 @@ import Testing
         let actions = plan(Self.active(), jobs: [job], pods: [Self.pod(of: job, waiting: "ErrImagePull")], memory: &memory, policy: policy)
         #expect(actions.count == 1)
         guard case .failExperiment(_, let reason, let deleted) = actions.first else { return }
-        #expect(reason.hasPrefix("ErrImagePull: ") && deleted == [job.metadata.name])
+        #expect(reason == "ImagePullBackOff: detail of ErrImagePull (ErrImagePull)" && deleted == [job.metadata.name])
     }
 
     @Test func aPodThatRecoversStartsItsGraceAfresh() {
