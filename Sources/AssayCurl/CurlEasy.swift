@@ -1,4 +1,5 @@
 import CCurl
+import Foundation
 
 /// One libcurl easy handle and everything it points to (header and recipient lists, the error
 /// buffer), freed together in `deinit`. Used on one transfer thread only, never shared.
@@ -48,6 +49,14 @@ final class CurlEasy {
 
     func set(_ option: CURLoption, offset value: Int) throws {
         try check(assay_curl_set_off_t(handle, option, curl_off_t(value)), option)
+    }
+
+    /// Sets a blob option (certificates and keys as bytes); libcurl keeps its own copy.
+    func set(_ option: CURLoption, blob value: Data) throws {
+        let code = value.withUnsafeBytes { bytes in
+            assay_curl_set_blob(handle, option, bytes.baseAddress, bytes.count)
+        }
+        try check(code, option)
     }
 
     /// `value` must stay valid until the transfer ends.

@@ -34,8 +34,18 @@ extension CurlError {
             self = .recipientRejected(text)
         case CURLE_SEND_ERROR where explanation.hasPrefix("DATA failed"):
             self = .messageRejected(text)
+        // A server that refuses the client certificate says so with a TLS alert, which
+        // libcurl reports on the first read or write after the handshake.
+        case CURLE_RECV_ERROR where Self.isTLSAlert(explanation), CURLE_SEND_ERROR where Self.isTLSAlert(explanation):
+            self = .tls(text)
         default:
             self = .transport(code: Int(code.rawValue), message: text)
         }
+    }
+
+    /// Whether libcurl's message reports a TLS alert from the peer (OpenSSL words it
+    /// `…SSL routines::tlsv13 alert certificate required`).
+    private static func isTLSAlert(_ explanation: String) -> Bool {
+        explanation.contains("SSL") && explanation.contains(" alert ")
     }
 }

@@ -51,12 +51,7 @@ extension CurlHTTPClient {
         try easy.set(CURLOPT_PROTOCOLS_STR, "http,https")
         try easy.set(CURLOPT_SSL_VERIFYPEER, 1)
         try easy.set(CURLOPT_SSL_VERIFYHOST, 2)
-        if let caFile {
-            guard FileManager.default.isReadableFile(atPath: caFile.path) else {
-                throw CurlError.invalidRequest("CA file \(caFile.path) is not readable")
-            }
-            try easy.set(CURLOPT_CAINFO, caFile.path)
-        }
+        try configureTLS(easy)
         try easy.set(CURLOPT_USERAGENT, userAgent)
         // A proxy's "200 Connection established" must not pass for the server's answer.
         try easy.set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
@@ -78,6 +73,50 @@ extension CurlHTTPClient {
         try easy.set(CURLOPT_POST, 1)
         try easy.set(CURLOPT_POSTFIELDSIZE_LARGE, offset: upload.count)
         return upload
+    }
+
+    /// Trust (CA file or bytes) and the client identity. Verification itself is always on.
+    private func configureTLS(_ easy: CurlEasy) throws {
+        switch (caFile, caData) {
+        case (.some, .some):
+            throw CurlError.invalidRequest("give the CA certificates as a file or as data, not both")
+        case (let file?, nil):
+            try requireReadable(file, "CA file")
+            try easy.set(CURLOPT_CAINFO, file.path)
+            // Trust the given CAs instead of the system's, not in addition to them.
+            try easy.set(CURLOPT_CAPATH, pointer: nil)
+        case (nil, let data?):
+            guard !data.isEmpty else { throw CurlError.invalidRequest("the CA certificate data is empty") }
+            try easy.set(CURLOPT_CAINFO_BLOB, blob: data)
+            try easy.set(CURLOPT_CAPATH, pointer: nil)
+        case (nil, nil):
+            break
+        }
+        guard let clientIdentity else { return }
+        try easy.set(CURLOPT_SSLCERTTYPE, "PEM")
+        try easy.set(CURLOPT_SSLKEYTYPE, "PEM")
+        switch clientIdentity.certificate {
+        case .pem(let data):
+            guard !data.isEmpty else { throw CurlError.invalidRequest("the client certificate data is empty") }
+            try easy.set(CURLOPT_SSLCERT_BLOB, blob: data)
+        case .file(let file):
+            try requireReadable(file, "client certificate file")
+            try easy.set(CURLOPT_SSLCERT, file.path)
+        }
+        switch clientIdentity.privateKey {
+        case .pem(let data):
+            guard !data.isEmpty else { throw CurlError.invalidRequest("the client key data is empty") }
+            try easy.set(CURLOPT_SSLKEY_BLOB, blob: data)
+        case .file(let file):
+            try requireReadable(file, "client key file")
+            try easy.set(CURLOPT_SSLKEY, file.path)
+        }
+    }
+
+    private func requireReadable(_ file: URL, _ what: String) throws {
+        guard FileManager.default.isReadableFile(atPath: file.path) else {
+            throw CurlError.invalidRequest("\(what) \(file.path) is not readable")
+        }
     }
 
     private func setTimeouts(_ timeouts: HTTPTimeouts, on easy: CurlEasy) throws {

@@ -12,7 +12,9 @@ import Darwin
 ///
 /// - TLS certificates are always verified; there is no switch to turn that off. `caFile`
 ///   names the CA certificates (PEM) to trust *instead of* the system's, e.g. a cluster's
-///   `ca.crt` or a test server's private CA.
+///   `ca.crt` or a test server's private CA; `caData` gives them as bytes instead (a
+///   kubeconfig's `certificate-authority-data`).
+/// - `clientIdentity` is the certificate and key presented when the server asks for one.
 /// - Each transfer runs on a thread of its own, so a blocking libcurl call never occupies
 ///   Swift's cooperative thread pool. Cancelling the calling task aborts the transfer at once
 ///   with ``CurlError/cancelled``.
@@ -22,11 +24,24 @@ import Darwin
 public struct CurlHTTPClient: Sendable {
     /// CA certificates (PEM) to trust in place of the system bundle; nil uses the system's.
     public var caFile: URL?
+    /// CA certificates (PEM bytes) to trust in place of the system bundle. Set this or
+    /// `caFile`, not both: a request with both fails with ``CurlError/invalidRequest(_:)``.
+    public var caData: Data?
+    /// The certificate and key for servers that require one; nil presents none.
+    public var clientIdentity: TLSClientIdentity?
     public var userAgent: String
     public var logger: Logger
 
-    public init(caFile: URL? = nil, userAgent: String = "Assay", logger: Logger = Logger(label: "assay.curl.http")) {
+    public init(
+        caFile: URL? = nil,
+        caData: Data? = nil,
+        clientIdentity: TLSClientIdentity? = nil,
+        userAgent: String = "Assay",
+        logger: Logger = Logger(label: "assay.curl.http")
+    ) {
         self.caFile = caFile
+        self.caData = caData
+        self.clientIdentity = clientIdentity
         self.userAgent = userAgent
         self.logger = logger
     }

@@ -17,6 +17,15 @@ static inline CURLcode assay_curl_set_string(CURL *curl, CURLoption option, cons
 static inline CURLcode assay_curl_set_pointer(CURL *curl, CURLoption option, void *value) {
     return curl_easy_setopt(curl, option, value);
 }
+/* Blob options (CURLOPT_CAINFO_BLOB, CURLOPT_SSLCERT_BLOB, CURLOPT_SSLKEY_BLOB) take a
+   struct curl_blob; with CURL_BLOB_COPY libcurl copies the bytes, so they need not outlive the call. */
+static inline CURLcode assay_curl_set_blob(CURL *curl, CURLoption option, const void *data, size_t length) {
+    struct curl_blob blob;
+    blob.data = (void *)data;
+    blob.len = length;
+    blob.flags = CURL_BLOB_COPY;
+    return curl_easy_setopt(curl, option, &blob);
+}
 static inline CURLcode assay_curl_set_off_t(CURL *curl, CURLoption option, curl_off_t value) {
     return curl_easy_setopt(curl, option, value);
 }

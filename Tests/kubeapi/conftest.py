@@ -1,0 +1,1 @@
+from kubeapi.pytest_plugin import kube_cluster, kube_cluster_factory  # noqa: F401
