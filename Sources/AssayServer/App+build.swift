@@ -101,9 +101,10 @@ func buildRouter(
 public func runServer(configuration: ServerConfiguration, logger: Logger = Logger(label: "assay-server")) async throws {
     logger.info("starting", metadata: ["configuration": "\(configuration)"])
     let store = try await configuration.storeURL.open()
-    var environment = ServerEnvironment()
-    let executor = try makeExecutor(configuration, store: store, environment: environment, logger: logger)
-    environment.executor = executor
+    var setup = ServerEnvironment()
+    let executor = try makeExecutor(configuration, store: store, environment: setup, logger: logger)
+    setup.executor = executor
+    let environment = setup
     if let kubernetes = executor as? KubernetesExecutor { try await kubernetes.preflight() }
     let app = try await buildApplication(
         configuration: configuration, store: store, environment: environment, logger: logger,

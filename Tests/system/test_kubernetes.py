@@ -56,7 +56,11 @@ def runner_bin():
 
 @pytest.fixture
 def cluster(tmp_path, runner_bin):
-    c = KubeTestCluster(tmp_path / "cluster", namespace=NAMESPACE, images={IMAGE: [str(runner_bin)]})
+    # The image's entrypoint: assay-runner, as the runner image installs it.
+    bin_dir = tmp_path / "image-bin"
+    bin_dir.mkdir()
+    (bin_dir / "assay-runner").symlink_to(runner_bin.resolve())
+    c = KubeTestCluster(tmp_path / "cluster", namespace=NAMESPACE, images={IMAGE: [str(bin_dir / "assay-runner")]})
     c.start()
     yield c
     c.stop()
@@ -95,10 +99,30 @@ def experiment(server, token, eid):
     return response.json()
 
 
-def wait_final(server, token, eid, timeout=90):
-    return wait_for(
-        lambda: (lambda e: e if e["status"] in ("completed", "failed", "canceled") else None)(experiment(server, token, eid)),
-        timeout=timeout, what=f"experiment {eid} to end")
+def wait_final(server, token, eid, timeout=90, cluster=None):
+    try:
+        return wait_for(
+            lambda: (lambda e: e if e["status"] in ("completed", "failed", "canceled") else None)(experiment(server, token, eid)),
+            timeout=timeout, what=f"experiment {eid} to end")
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{diagnosis(server, cluster)}") from None
+
+
+def diagnosis(server, cluster):
+    """What a failing test should show: the server's log and the cluster's view."""
+    lines = [l for l in server.log.read_text().splitlines() if '"message":"request"' not in l]
+    parts = ["--- assay-server log (tail, without request lines) ---", "\n".join(lines[-40:])]
+    if cluster is not None:
+        for pod in cluster.list("pods"):
+            name = pod["metadata"]["name"]
+            status = pod.get("status", {})
+            parts.append(f"--- pod {name}: {status.get('phase')} {json.dumps(status.get('containerStatuses'))[:1500]}")
+            try:
+                parts.append(cluster.logs(name)[-3000:])
+            except Exception as e:  # noqa: BLE001 - diagnostics only
+                parts.append(f"(no log: {e})")
+        parts.append("--- kube API server log (tail) ---\n" + cluster.server_log()[-3000:])
+    return "\n".join(parts)
 
 
 def jobs_of(cluster, eid):
@@ -122,7 +146,7 @@ def test_a_sweep_runs_to_completion_through_one_job_and_real_runners(cluster, se
     try:
         token = server.user_token("ada")
         eid = submit(server, token, declaration(count=6, workers=2))
-        done = wait_final(server, token, eid)
+        done = wait_final(server, token, eid, cluster=cluster)
         assert done["status"] == "completed", done
         assert done["counts"]["succeeded"] == 6
 
@@ -145,7 +169,8 @@ def test_a_sweep_runs_to_completion_through_one_job_and_real_runners(cluster, se
 
         trials = server.request("GET", f"/api/v1/experiments/{eid}/trials", token=token).json()
         items = trials["items"] if isinstance(trials, dict) else trials
-        assert sorted(t["params"]["x"] for t in items) == [1, 2, 3, 4, 5, 6]
+        assert sorted(int(t["parameters"]["x"]) for t in items) == [1, 2, 3, 4, 5, 6]
+        assert all(t["status"] == "succeeded" for t in items), items
 
         # Real clients read the same objects with the server's own kubeconfig.
         kubeconfig = server.extra_env["KUBECONFIG"]
@@ -183,7 +208,7 @@ def test_a_server_killed_mid_sweep_reconciles_without_a_duplicate_job(cluster, s
         wait_for(lambda: experiment(server, token, eid)["counts"]["succeeded"] >= 1, what="a first trial")
         server.stop(signal.SIGKILL)
         server.start()
-        done = wait_final(server, token, eid)
+        done = wait_final(server, token, eid, cluster=cluster)
         assert done["status"] == "completed" and done["counts"]["succeeded"] == 8, done
         assert len(job_creations(cluster)) == 1, job_creations(cluster)
         assert len(jobs_of(cluster, eid)) == 1
@@ -212,7 +237,7 @@ def test_an_unpullable_image_fails_the_experiment_with_ImagePullBackOff(cluster,
     try:
         token = server.user_token("ada")
         eid = submit(server, token, declaration(count=2, workers=1))
-        done = wait_final(server, token, eid)
+        done = wait_final(server, token, eid, cluster=cluster)
         assert done["status"] == "failed"
         assert done["reason"].startswith("ImagePullBackOff"), done["reason"]
         assert "registry.invalid/assay-runner:nope" in done["reason"]
@@ -227,11 +252,11 @@ def test_dropped_watches_and_410_gone_are_survived(cluster, server_bin, tmp_path
         token = server.user_token("ada")
         eid = submit(server, token, declaration(count=8, workers=2, sleep=0.4))
         wait_for(lambda: experiment(server, token, eid)["counts"]["succeeded"] >= 1, what="a first trial")
-        cluster.faults(drop_watches=True)
+        cluster.faults.drop_watches()
         time.sleep(0.5)
-        cluster.faults(compact=True)
-        cluster.faults(drop_watches=True)
-        done = wait_final(server, token, eid)
+        cluster.faults.compact()
+        cluster.faults.drop_watches()
+        done = wait_final(server, token, eid, cluster=cluster)
         assert done["status"] == "completed" and done["counts"]["succeeded"] == 8, done
         # The executor listed again after the 410 and still sees the Job complete.
         lists = [r for r in cluster.requests() if r["method"] == "GET" and r["path"].endswith("/jobs") and "watch" not in r["query"]]
@@ -245,9 +270,9 @@ def test_api_server_errors_for_a_while_lose_nothing(cluster, server_bin, tmp_pat
     server = kube_server(server_bin, tmp_path / "server", cluster).start()
     try:
         token = server.user_token("ada")
-        cluster.faults(error_status=500, seconds=3)
+        cluster.faults.error(500, seconds=3)
         eid = submit(server, token, declaration(count=4, workers=2))
-        done = wait_final(server, token, eid)
+        done = wait_final(server, token, eid, cluster=cluster)
         assert done["status"] == "completed" and done["counts"]["succeeded"] == 4, done
         assert len(jobs_of(cluster, eid)) == 1
     finally:
@@ -296,12 +321,13 @@ def test_actions_outside_the_role_are_refused(cluster):
     # Inside the Role: reading Jobs and pods.
     batch.list_namespaced_job(NAMESPACE)
     core.list_namespaced_pod(NAMESPACE)
-    # Outside it: reading Secrets, making pods, anything in another namespace, anything cluster-wide.
+    # Outside it: reading Secrets, making or deleting pods, changing Jobs, anything in another namespace.
     for call in (lambda: core.list_namespaced_secret(NAMESPACE),
                  lambda: core.create_namespaced_pod(NAMESPACE, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"},
                                                                "spec": {"containers": [{"name": "c", "image": "i"}]}}),
                  lambda: batch.list_namespaced_job("kube-system"),
-                 lambda: core.list_node()):
+                 lambda: core.delete_namespaced_pod("x", NAMESPACE),
+                 lambda: batch.patch_namespaced_job("x", NAMESPACE, {"spec": {"parallelism": 9}})):
         with pytest.raises(ApiException) as refused:
             call()
         assert refused.value.status == 403

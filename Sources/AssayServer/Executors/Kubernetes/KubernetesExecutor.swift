@@ -111,7 +111,7 @@ public final class KubernetesExecutor: Executor, Service {
             group.addTask { await self.observe(JobObject.self, .jobs) }
             group.addTask { await self.observe(PodObject.self, .pods) }
             group.addTask { await self.reconcileLoop() }
-            await gracefulShutdown()
+            try? await gracefulShutdown()
             group.cancelAll()
         }
     }
@@ -130,13 +130,17 @@ public final class KubernetesExecutor: Executor, Service {
     }
 
     private func apply<R: KubeReadObject>(_ event: InformerEvent<R>) {
+        // Dispatch on the type, not the value: an empty `[PodObject]` casts to `[JobObject]`.
+        let isJob = R.self == JobObject.self
         state.withLock { state in
             switch event {
             case .synced(let objects):
-                if let jobs = objects as? [JobObject] {
+                if isJob {
+                    let jobs = objects.compactMap { $0 as? JobObject }
                     state.jobs = Dictionary(jobs.map { ($0.metadata.name, $0) }, uniquingKeysWith: { $1 })
                     state.jobsSynced = true
-                } else if let pods = objects as? [PodObject] {
+                } else {
+                    let pods = objects.compactMap { $0 as? PodObject }
                     state.pods = Dictionary(pods.map { ($0.metadata.name, $0) }, uniquingKeysWith: { $1 })
                     state.podsSynced = true
                 }
@@ -144,8 +148,7 @@ public final class KubernetesExecutor: Executor, Service {
                 if let job = object as? JobObject { state.jobs[job.metadata.name] = job }
                 if let pod = object as? PodObject { state.pods[pod.metadata.name] = pod }
             case .deleted(let object):
-                if object is JobObject { state.jobs[object.metadata.name] = nil }
-                if object is PodObject { state.pods[object.metadata.name] = nil }
+                if isJob { state.jobs[object.metadata.name] = nil } else { state.pods[object.metadata.name] = nil }
             }
         }
     }
