@@ -280,3 +280,23 @@ import Testing
         #expect(PodBlocker(pod) == nil)
     }
 }
+
+@Suite struct ReconcilerOutputTests {
+    @Test func theLastOutputOfAFailedPodJoinsTheReason() {
+        var memory = Reconciler.Memory()
+        let running = ReconcilerTests.job()
+        let failed = ReconcilerTests.pod(of: running, "crash", phase: "Failed", terminated: .init(exitCode: 3, reason: "Error"))
+        let views = ReconcilerTests.active()
+        _ = Reconciler().plan(
+            .init(experiments: views, jobs: [running], pods: [failed], lastOutput: [failed.metadata.name: "error: the server refused the runner token"],
+                  now: ReconcilerTests.t0),
+            memory: &memory)
+        let gaveUp = ReconcilerTests.job(conditions: ReconcilerTests.failedCondition("BackoffLimitExceeded"), failed: 4)
+        let actions = Reconciler().plan(.init(experiments: views, jobs: [gaveUp], pods: [], now: ReconcilerTests.t0), memory: &memory)
+        guard case .failExperiment(_, let reason, _) = actions.first else {
+            Issue.record("expected a failure, got \(actions)")
+            return
+        }
+        #expect(reason.hasPrefix("Error: runner pod \(failed.metadata.name) exited with code 3; its last output: error: the server refused the runner token"))
+    }
+}

@@ -331,3 +331,23 @@ def test_actions_outside_the_role_are_refused(cluster):
         with pytest.raises(ApiException) as refused:
             call()
         assert refused.value.status == 403
+
+
+def test_a_role_without_job_creation_fails_the_experiment_with_the_api_servers_reason(tmp_path, runner_bin, server_bin):
+    from kubeapi.rbac import load_docs, remove_verb
+    from kubeapi.harness import DEFAULT_RBAC
+
+    c = KubeTestCluster(tmp_path / "cluster", namespace=NAMESPACE, images={IMAGE: [str(runner_bin)]},
+                        rbac_docs=remove_verb(load_docs(DEFAULT_RBAC), "create", "jobs")).start()
+    server = kube_server(server_bin, tmp_path / "server", c).start()
+    try:
+        token = server.user_token("ada")
+        eid = submit(server, token, declaration(count=2, workers=1))
+        done = wait_final(server, token, eid, cluster=c)
+        assert done["status"] == "failed"
+        assert done["reason"].startswith("JobCreateFailed: could not create its Runner Job"), done["reason"]
+        assert "Forbidden" in done["reason"] and 'cannot create resource "jobs"' in done["reason"], done["reason"]
+        assert c.list("jobs") == [] and c.list("secrets") == []
+    finally:
+        server.stop()
+        c.stop()

@@ -39,6 +39,8 @@ public final class KubernetesExecutor: Executor, Service {
         var jobsSynced = false
         var podsSynced = false
         var memory = Reconciler.Memory()
+        /// The last line each failed pod printed (read once, from `pods/log`).
+        var lastOutput: [String: String] = [:]
         /// Declarations' deadlines by experiment (parsed once).
         var deadlines: [ExperimentID: Duration?] = [:]
         var passesRun = 0
@@ -146,10 +148,27 @@ public final class KubernetesExecutor: Executor, Service {
                 }
             case .upserted(let object):
                 if let job = object as? JobObject { state.jobs[job.metadata.name] = job }
-                if let pod = object as? PodObject { state.pods[pod.metadata.name] = pod }
+                if let pod = object as? PodObject {
+                    state.pods[pod.metadata.name] = pod
+                    if pod.status?.phase == "Failed", state.lastOutput[pod.metadata.name] == nil {
+                        state.lastOutput[pod.metadata.name] = ""
+                        readLastOutput(of: pod.metadata.name)
+                    }
+                }
             case .deleted(let object):
                 if isJob { state.jobs[object.metadata.name] = nil } else { state.pods[object.metadata.name] = nil }
             }
+        }
+    }
+
+    /// Reads the end of a failed pod's log, so the experiment's reason can
+    /// say what the Runner last printed.
+    private func readLastOutput(of pod: String) {
+        Task {
+            guard let log = try? await client.podLog(namespace: namespace, name: pod, tailLines: 20) else { return }
+            let line = log.split(whereSeparator: \.isNewline).last.map { String($0.prefix(300)) } ?? ""
+            state.withLock { $0.lastOutput[pod] = line }
+            wake.yield()
         }
     }
 
@@ -173,7 +192,7 @@ public final class KubernetesExecutor: Executor, Service {
 
     /// One pass: read the store, plan, act.
     func reconcile() async {
-        let snapshot = state.withLock { (Array($0.jobs.values), Array($0.pods.values)) }
+        let snapshot = state.withLock { (Array($0.jobs.values), Array($0.pods.values), $0.lastOutput) }
         let views: [String: Reconciler.ExperimentView]
         let records: [ExperimentID: ExperimentRecord]
         do {
@@ -184,7 +203,8 @@ public final class KubernetesExecutor: Executor, Service {
         }
         let at = now()
         let actions = state.withLock { state in
-            reconciler.plan(.init(experiments: views, jobs: snapshot.0, pods: snapshot.1, now: at), memory: &state.memory)
+            reconciler.plan(
+                .init(experiments: views, jobs: snapshot.0, pods: snapshot.1, lastOutput: snapshot.2, now: at), memory: &state.memory)
         }
         for action in actions {
             switch action {
@@ -259,7 +279,16 @@ public final class KubernetesExecutor: Executor, Service {
             do {
                 created = try await client.create(job, as: JobObject.self, in: .jobs, namespace: namespace)
             } catch let error as KubeAPIError where error.isAlreadyExists {
-                logger.debug("runner job exists already", metadata: ["experiment": "\(id)", "job": "\(job.metadata.name)"])
+                // Made by an earlier pass, or by a server that stopped before it made the
+                // Secret: give that Job a Secret if it has none (a 409 says it has one).
+                let existing = try await client.get(JobObject.self, .jobs, namespace: namespace, name: job.metadata.name)
+                guard !existing.isFinished, existing.metadata.deletionTimestamp == nil, let uid = existing.metadata.uid else { return }
+                state.withLock { $0.jobs[existing.metadata.name] = existing }
+                let secret = builder.tokenSecret(for: job, runnerToken: token).owned(byJobNamed: existing.metadata.name, uid: uid)
+                do {
+                    _ = try await client.create(secret, as: SecretObject.self, in: .secrets, namespace: namespace)
+                    logger.notice("token secret restored for an existing runner job", metadata: ["experiment": "\(id)", "job": "\(existing.metadata.name)"])
+                } catch let error as KubeAPIError where error.isAlreadyExists {}
                 return
             }
             state.withLock { $0.jobs[created.metadata.name] = created }
