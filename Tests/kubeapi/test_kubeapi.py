@@ -17,7 +17,7 @@ import pytest
 import trustme
 
 from kubeapi import DEFAULT_RBAC, KubeTestCluster, load_docs, remove_verb
-from kubeapi.selectors import FieldSelector, LabelSelector
+from kubeapi.selection import FieldSelector, LabelSelector
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBECTL = ROOT / ".venv" / "bin" / "kubectl"
@@ -120,6 +120,7 @@ def cluster(tmp_path_factory):
         tmp_path_factory.mktemp("shared"),
         images={SH: ["/bin/sh", "-c"], PY: [sys.executable, "-c"]},
         node_gpus=1, bookmark_interval=0.3, max_grace_seconds=2, image_pull_backoff_seconds=0.3,
+        restart_backoff_seconds=0.2,
         env={"KUBEAPI_TEST_LEAK": "must-not-reach-pods"})
     c.start()
     yield c
@@ -294,6 +295,8 @@ def test_list_selectors_and_pagination(cluster):
     assert names == [f"page-{i}" for i in range(5)]
     status, out = cluster.request("GET", cluster.path("secrets") + "?labelSelector=a+in+x")
     assert status == 400 and out["reason"] == "BadRequest"
+    out = cluster.api("DELETE", cluster.path("secrets"), query={"labelSelector": "page=yes"})
+    assert out["kind"] == "SecretList" and len(out["items"]) == 5 and not cluster.list("secrets", label_selector="page")
 
 
 # ---- watches ---------------------------------------------------------------------------------
@@ -454,7 +457,8 @@ def test_rbac_verb_removed_and_cluster_roles(tmp_path):
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "pod-reader"},
          "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": "assay"}]},
     ]
-    with KubeTestCluster(tmp_path, rbac_docs=docs, images={SH: ["/bin/sh", "-c"]}) as c:
+    taint = {"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}
+    with KubeTestCluster(tmp_path, rbac_docs=docs, images={SH: ["/bin/sh", "-c"]}, node_taints=[taint]) as c:
         tok = c.token("assay-server")
         assert c.request("POST", c.path("jobs"), job("no-delete", "sleep 0"), token=tok)[0] == 201
         status, body = c.request("DELETE", c.path("jobs", "no-delete"), token=tok)
@@ -468,6 +472,14 @@ def test_rbac_verb_removed_and_cluster_roles(tmp_path):
         assert c.request("GET", c.path("pods") + "?watch=1", token=reader)[0] == 403
         assert c.request("GET", c.path("jobs", "only-me"), token=reader)[0] == 404
         assert c.request("GET", c.path("jobs", "no-delete"), token=reader)[0] == 403
+        # (this cluster's node is tainted: a pod needs the toleration)
+        c.create("pods", pod("tolerates", "true", tolerations=[{"key": "dedicated", "operator": "Equal",
+                                                                "value": "gpu", "effect": "NoSchedule"}]))
+        c.wait_for(lambda: c.get("pods", "tolerates")["status"]["phase"] == "Succeeded")
+        cond = c.wait_for(lambda: next((x for p in c.list("pods", label_selector="test=no-delete")
+                                        for x in p["status"].get("conditions") or [] if x["type"] == "PodScheduled"),
+                                       None))
+        assert cond["reason"] == "Unschedulable" and "1 node(s) had untolerated taint {dedicated: gpu}" in cond["message"]
 
 
 def test_tls_verification(cluster):
@@ -491,11 +503,11 @@ def test_token_rotation_and_service_account_dir(cluster, tmp_path):
     assert (d / "ca.crt").read_text() == Path(cluster.ca_file).read_text()
     old = (d / "token").read_text()
     assert cluster.request("GET", cluster.path("jobs"), token=old)[0] == 200
-    new = cluster.rotate_token("assay-server", d, grace_seconds=0.5)
+    new = cluster.rotate_token("assay-server", d, grace_seconds=1.0)
     assert (d / "token").read_text() == new != old
     assert cluster.request("GET", cluster.path("jobs"), token=old)[0] == 200   # still in its grace period
     assert cluster.request("GET", cluster.path("jobs"), token=new)[0] == 200
-    time.sleep(0.6)
+    time.sleep(1.1)
     assert cluster.request("GET", cluster.path("jobs"), token=old)[0] == 401
     assert cluster.token("assay-server") == new
 
@@ -519,10 +531,10 @@ def test_faults_errors_and_delays(cluster, sa_token):
     assert body["reason"] == "TooManyRequests" and body["details"] == {"retryAfterSeconds": 1}
     conn.close()
 
-    cluster.faults.error(status=503, seconds=0.3, paths=["/api/v1/"])
+    cluster.faults.error(status=503, seconds=1.0, paths=["/api/v1/"])
     assert cluster.request("GET", cluster.path("pods"), token=sa_token)[0] == 503
     assert cluster.request("GET", cluster.path("jobs"), token=sa_token)[0] == 200
-    time.sleep(0.35)
+    time.sleep(1.05)
     assert cluster.request("GET", cluster.path("pods"), token=sa_token)[0] == 200
 
     cluster.faults.delay(0.3, count=1)
@@ -552,8 +564,8 @@ def test_work_queue_job_completes_after_first_success_and_no_new_pods(cluster, t
     cluster.create("jobs", job("wq", script, parallelism=2))
     pods = cluster.wait_for(lambda: [p for p in job_pods(cluster, "wq") if p["status"].get("phase") == "Succeeded"])
     assert len(pods) == 1
-    j = cluster.get("jobs", "wq")
-    assert not condition(j, "Complete") and j["status"].get("active") == 1 and j["status"]["succeeded"] == 1
+    j = cluster.wait_for(lambda: (lambda j: j if j["status"].get("succeeded") == 1 else None)(cluster.get("jobs", "wq")))
+    assert not condition(j, "Complete") and j["status"].get("active") == 1
     done = wait_job(cluster, "wq", "Complete")
     types = [c["type"] for c in done["status"]["conditions"]]
     assert types == ["SuccessCriteriaMet", "Complete"]
@@ -585,6 +597,22 @@ def test_running_pod_status(cluster, sa_token):
     cluster.delete("jobs", "running", propagation="Background")
 
 
+def test_suspend_and_resume(cluster):
+    cluster.create("jobs", job("susp", "sleep 30", suspend=True))
+    j = wait_job(cluster, "susp", "Suspended")
+    assert condition(j, "Suspended")["reason"] == "JobSuspended" and not job_pods(cluster, "susp")
+    cluster.api("PATCH", cluster.path("jobs", "susp"), {"spec": {"suspend": False}},
+                headers={"Content-Type": "application/strategic-merge-patch+json"})
+    cluster.wait_for(lambda: [p for p in job_pods(cluster, "susp") if p["status"]["phase"] == "Running"])
+    j = cluster.get("jobs", "susp")
+    assert not condition(j, "Suspended") and j["status"]["startTime"] and j["metadata"]["generation"] == 2
+    change = {"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "other"}]}}}}
+    status, body = cluster.request("PATCH", cluster.path("jobs", "susp"), change,
+                                   headers={"Content-Type": "application/merge-patch+json"})
+    assert status == 422 and "spec.template" in body["message"] and "field is immutable" in body["message"]
+    cluster.delete("jobs", "susp", propagation="Background")
+
+
 def test_backoff_limit_exceeded(cluster):
     cluster.create("jobs", job("backoff", "echo nope; exit 3", backoff=1))
     j = wait_job(cluster, "backoff", "Failed")
@@ -600,11 +628,10 @@ def test_backoff_limit_exceeded(cluster):
 
 
 def test_active_deadline_kills_pods(cluster):
-    cluster.create("jobs", job("deadline", "sleep 60", parallelism=2, activeDeadlineSeconds=1))
-    cluster.wait_for(lambda: len(cluster.processes()) and
-                     [p for p in cluster.processes() if p["pod"].startswith("deadline-")])
-    pids = [p["pid"] for p in cluster.processes() if p["pod"].startswith("deadline-")]
-    assert len(pids) == 2
+    cluster.create("jobs", job("deadline", "sleep 60", parallelism=2, activeDeadlineSeconds=2))
+    procs = cluster.wait_for(lambda: (lambda ps: ps if len(ps) == 2 else None)(
+        [p for p in cluster.processes() if p["pod"].startswith("deadline-")]))
+    pids = [p["pid"] for p in procs]
     j = wait_job(cluster, "deadline", "Failed", timeout=8)
     assert condition(j, "Failed")["reason"] == "DeadlineExceeded"
     assert condition(j, "Failed")["message"] == "Job was active longer than specified deadline"
@@ -689,6 +716,14 @@ def test_create_container_config_error_then_recovery(cluster):
     cluster.delete("pods", "cfg")
 
 
+def test_start_error_for_a_missing_executable(cluster):
+    cluster.create("pods", pod("noexec", "x", container={"command": ["/nonexistent/bin"]}))
+    p = cluster.wait_for(lambda: (lambda p: p if p["status"]["phase"] == "Failed" else None)(cluster.get("pods", "noexec")))
+    term = p["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert term["reason"] == "StartError" and term["exitCode"] == 128 and '"/nonexistent/bin"' in term["message"]
+    cluster.delete("pods", "noexec")
+
+
 def test_environment_volumes_and_paths(cluster):
     script = ('echo "work=$WORK_DIR data=$DATA tmp=$TMPDIR cwd=$(pwd) leak=${KUBEAPI_TEST_LEAK:-none}"; '
               'echo hello > "$WORK_DIR/file"; cat /work/file 2>/dev/null || echo "no /work"')
@@ -705,6 +740,48 @@ def test_environment_volumes_and_paths(cluster):
     assert out["cwd"] == out["work"] and out["leak"] == "none"
     assert Path(out["work"], "file").read_text() == "hello\n"
     cluster.delete("pods", "paths")
+
+
+def test_init_containers_multiple_containers_and_log_options(cluster):
+    # paths inside a shell string are not mapped: they reach the script through env
+    mount = {"env": [{"name": "SHARED", "value": "/shared"}],
+             "volumeMounts": [{"name": "shared", "mountPath": "/shared"}]}
+    spec = {"initContainers": [{"name": "init", "image": SH, "args": ['echo from-init > "$SHARED/f"'], **mount}],
+            "containers": [{"name": "a", "image": SH, "args": ['cat "$SHARED/f"; echo a2; sleep 0.6; echo a3'],
+                            **mount},
+                           {"name": "b", "image": SH, "args": ["echo b"]}],
+            "volumes": [{"name": "shared", "emptyDir": {}}]}
+    cluster.create("pods", {"metadata": {"name": "multi"}, "spec": {"restartPolicy": "Never", **spec}})
+    cluster.wait_for(lambda: cluster.get("pods", "multi")["status"]["phase"] == "Running")
+    status, body = cluster.request("GET", cluster.path("pods", "multi", subresource="log"))
+    assert status == 400 and body["message"] == "a container name must be specified for pod multi, choose one of: [a b]"
+    # follow streams until the container ends
+    s = Stream(cluster, cluster.path("pods", "multi", subresource="log") + "?container=a&follow=true")
+    assert s.resp.read().decode() == "from-init\na2\na3\n"
+    s.close()
+    p = cluster.wait_for(lambda: (lambda p: p if p["status"]["phase"] == "Succeeded" else None)(cluster.get("pods", "multi")))
+    assert [c["name"] for c in p["status"]["containerStatuses"]] == ["a", "b"]
+    assert p["status"]["initContainerStatuses"][0]["state"]["terminated"]["reason"] == "Completed"
+    assert cluster.logs("multi", container="a", tail_lines=1) == "a3\n"
+    assert cluster.logs("multi", container="init") == ""   # it wrote to the file, not stdout
+    cluster.delete("pods", "multi")
+
+
+def test_restart_policy_on_failure(cluster):
+    cluster.create("jobs", job("onfailure", "echo try; exit 1", backoff=2, pod={"restartPolicy": "OnFailure"}))
+
+    def restarted():
+        for p in job_pods(cluster, "onfailure"):
+            cs = (p["status"].get("containerStatuses") or [{}])[0]
+            if cs.get("restartCount", 0) >= 1:
+                return p, cs
+    p, cs = cluster.wait_for(restarted)
+    assert p["status"]["phase"] == "Running" and cs["lastState"]["terminated"]["exitCode"] == 1
+    assert len(job_pods(cluster, "onfailure")) == 1      # restarted in place, not replaced
+    j = wait_job(cluster, "onfailure", "Failed", timeout=10)
+    assert condition(j, "Failed")["reason"] == "BackoffLimitExceeded"
+    cluster.wait_for(lambda: not job_pods(cluster, "onfailure"), timeout=5)   # the active pod is deleted
+    cluster.delete("jobs", "onfailure", propagation="Background")
 
 
 def test_delete_kills_processes_and_gc_and_orphan_default(cluster):
@@ -772,9 +849,9 @@ def test_official_python_client(cluster, tmp_path):
     from kubernetes import client, config, watch
 
     kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig", ca="data")
-    api_client = config.new_client_from_config(str(kubeconfig))
-    batch = client.BatchV1Api(api_client)
-    core = client.CoreV1Api(api_client)
+    config.load_kube_config(str(kubeconfig))
+    batch = client.BatchV1Api()
+    core = client.CoreV1Api()
     cluster.create("jobs", job("pyclient", "sleep 0.3"))
     jobs = batch.list_namespaced_job(NS, label_selector="test=pyclient")
     assert [j.metadata.name for j in jobs.items] == ["pyclient"]
@@ -793,8 +870,10 @@ def test_official_python_client(cluster, tmp_path):
     with pytest.raises(client.ApiException) as e:
         core.read_namespaced_secret("x", NS)
     assert e.value.status == 403
-    config.load_kube_config(str(kubeconfig))    # the module-level loader reads it too
     batch.delete_namespaced_job("pyclient", NS, propagation_policy="Background")
+    # the same kubeconfig with the CA as a file
+    api_client = config.new_client_from_config(str(cluster.write_kubeconfig(tmp_path / "k2", ca="file")))
+    assert client.BatchV1Api(api_client).list_namespaced_job(NS, label_selector="test=pyclient").items == []
 
 
 def test_kubectl(cluster, tmp_path):
@@ -812,6 +891,9 @@ def test_kubectl(cluster, tmp_path):
     assert any(line.startswith("job.batch/kctl") and "Running" in line for line in lines)
     assert any(line.startswith("pod/kctl-") and "1/1" in line and "Running" in line for line in lines)
 
+    r = kubectl("describe", "job", "kctl")
+    assert r.returncode == 0 and "Pods Statuses:" in r.stdout, r.stderr
+
     r = kubectl("get", "job", "kctl", "-o", "json")
     assert r.returncode == 0, r.stderr
     obj = json.loads(r.stdout)
@@ -820,10 +902,12 @@ def test_kubectl(cluster, tmp_path):
     proc = subprocess.Popen([str(KUBECTL), "--kubeconfig", str(kubeconfig), "--cache-dir", str(tmp_path / "cache"),
                              "get", "pods", "-w", "--request-timeout=3s", "-l", "test=kctl"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.8)
+    header, first = proc.stdout.readline(), proc.stdout.readline()   # the list, then the watch runs
+    assert header.split()[:3] == ["NAME", "READY", "STATUS"] and "Running" in first, (header, first)
+    time.sleep(0.2)
     cluster.delete("jobs", "kctl", propagation="Background")
     out, err = proc.communicate(timeout=10)
-    assert "Running" in out and "Terminating" in out, (out, err)
+    assert "Terminating" in out, (out, err)
 
     r = kubectl("get", "secrets")
     assert r.returncode != 0 and "Forbidden" in r.stderr and "cannot list resource \"secrets\"" in r.stderr
@@ -864,3 +948,31 @@ def _group_alive(pgid):
             if int(fields[2]) == pgid and fields[0] != "Z":
                 return True
     return False
+
+
+def test_standalone_cli_from_tests_dir(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.Popen([sys.executable, "-m", "kubeapi", "serve", "--state-dir", str(tmp_path), "--image",
+                             "busybox=/bin/sh -c", "--kube-version", "1.37.0"],
+                            cwd=str(ROOT / "Tests"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        ready = tmp_path / "ready.json"
+        deadline = time.monotonic() + 20
+        while not ready.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read().decode()
+            time.sleep(0.05)
+        info = json.loads(ready.read_text())
+        ctx = ssl.create_default_context(cafile=str(tmp_path / "ca.crt"))
+        conn = http.client.HTTPSConnection("127.0.0.1", info["port"], context=ctx, timeout=5)
+        conn.request("GET", "/apis/batch/v1/namespaces/assay/jobs",
+                     headers={"Authorization": "Bearer " + (tmp_path / "admin-token").read_text()})
+        resp = conn.getresponse()
+        assert resp.status == 200 and json.loads(resp.read())["kind"] == "JobList"
+        conn.close()
+        r = subprocess.run([str(KUBECTL), "--kubeconfig", str(tmp_path / "kubeconfig"), "--cache-dir",
+                            str(tmp_path / "cache"), "get", "pods"], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0 and "No resources found in assay namespace." in r.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=10)[0].decode()
+    assert proc.returncode == 0 and "kubeapi: stopped" in out

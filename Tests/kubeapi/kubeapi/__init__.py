@@ -34,7 +34,6 @@ Use ``KubeTestCluster`` (harness.py) from tests; ``python -m kubeapi serve``
 runs it standalone.
 """
 
-import os as _os
 
 from . import harness as _harness
 from .harness import DEFAULT_RBAC, KubeAPIError, KubeTestCluster

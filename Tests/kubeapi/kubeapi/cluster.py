@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import collections
 import copy
-import json
 import sys
 import threading
 import time
@@ -46,7 +45,7 @@ class Config:
     pod_failure_backoff_seconds: float = 0.0              # Job pod re-creation backoff (real: 10 s)
     event_log_size: int = 10000
     token_grace_seconds: float = 10.0                     # old token validity after rotation
-    memory_poll_interval: float = 0.05
+    memory_poll_interval: float = 0.1                     # RSS polling of containers with limits
     check_service_accounts: bool = True                   # pods need an existing ServiceAccount
     tls_names: list = field(default_factory=lambda: ["127.0.0.1", "localhost", "kubernetes",
                                                      "kubernetes.default", "kubernetes.default.svc"])
@@ -132,6 +131,13 @@ class Cluster:
                         step(now)
                     except Exception:
                         self.log("controller error:\n" + traceback.format_exc())
+            # slow work (fork/exec, files) without the store lock: API requests go on meanwhile
+            try:
+                self.kubelet.run_pending()
+                if self.kubelet.pgids_dirty:
+                    self.kubelet.write_pgids()
+            except Exception:
+                self.log("kubelet error:\n" + traceback.format_exc())
 
     def stop(self):
         self.stopping = True
@@ -324,6 +330,3 @@ class Cluster:
                 "images": self.images,
                 "messages": list(self.messages),
             }
-
-    def dump(self) -> str:
-        return json.dumps(self.state(), indent=2)

@@ -9,7 +9,6 @@ while active counts as failed.
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass, field
 
 from .errors import ApiError
@@ -140,9 +139,22 @@ class JobController:
             t.start = now
             new_status["startTime"] = now_s
 
-        def add(type_, reason, message):
-            conds.append({"type": type_, "status": "True", "lastProbeTime": now_s, "lastTransitionTime": now_s,
+        def add(type_, reason, message, status_="True"):
+            for c in conds:
+                if c["type"] == type_:
+                    if c["status"] != status_:
+                        c.update(status=status_, lastProbeTime=now_s, lastTransitionTime=now_s, reason=reason,
+                                 message=message)
+                    return
+            conds.append({"type": type_, "status": status_, "lastProbeTime": now_s, "lastTransitionTime": now_s,
                           "reason": reason, "message": message})
+
+        if suspended:
+            add("Suspended", "JobSuspended", "Job suspended")
+        elif any(c["type"] == "Suspended" and c["status"] == "True" for c in conds):
+            add("Suspended", "JobResumed", "Job resumed", "False")
+            t.start = now                    # the active deadline counts from the resume
+            new_status["startTime"] = now_s
 
         target = next((c for c in conds if c["type"] in ("FailureTarget", "SuccessCriteriaMet")
                        and c["status"] == "True"), None)
@@ -156,7 +168,8 @@ class JobController:
             elif not active and ((completions is None and succeeded > 0)
                                  or (completions is not None and succeeded >= completions)):
                 add("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods")
-            target = next((c for c in conds if c["type"] in ("FailureTarget", "SuccessCriteriaMet")), None)
+            target = next((c for c in conds if c["type"] in ("FailureTarget", "SuccessCriteriaMet")
+                           and c["status"] == "True"), None)
 
         deleting = bool(meta.get("deletionTimestamp"))
         if target is not None and target["type"] == "FailureTarget":
@@ -278,4 +291,3 @@ class GarbageCollector:
                             if store.by_uid_get(d["metadata"]["uid"]) is not None]
                 if not blocking:
                     store.remove(resource, meta["namespace"], meta["name"])
-        del now

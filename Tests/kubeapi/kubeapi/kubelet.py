@@ -10,11 +10,12 @@ import base64
 import json
 import os
 import re
-import shutil
+import select
 import signal
 import subprocess
 import threading
 import time
+import traceback
 import uuid
 
 from . import quantity
@@ -42,6 +43,7 @@ class ContainerRun:
         self.message: str | None = None
         self.oom = False
         self.waiting: tuple[str, str] | None = None  # (reason, message) while not running
+        self.starting = False                          # prepared, process not started yet
         self.waiting_since: float | None = None
         self.restart_count = 0
         self.last_state: dict = {}
@@ -171,8 +173,11 @@ class Kubelet:
         self.lock = self.store.lock
         self.stopping = False
         self.mem_wakeup = threading.Event()
+        self.pending: list[_Spawn] = []
+        self.pgids_dirty = False
+        self.reaper = Reaper()
         self.pgids_file = os.path.join(cfg.state_dir, "live-pgids.json")
-        self._write_pgids()
+        self.write_pgids()
         threading.Thread(target=self._memory_loop, name="kubelet-memory", daemon=True).start()
 
     # ---- scheduling ---------------------------------------------------------------
@@ -243,7 +248,6 @@ class Kubelet:
                 run = self.runs.pop(uid)
                 for c in run.all():
                     self._killpg(c, signal.SIGKILL)
-                self._write_pgids()
 
     def next_wakeup(self, now: float) -> float | None:
         times = []
@@ -277,7 +281,6 @@ class Kubelet:
                     self.store.remove("pods", meta["namespace"], meta["name"])
                 return
             run = self.runs[uid] = PodRun(pod, self.root)
-            os.makedirs(run.dir, exist_ok=True)
         if meta.get("deletionTimestamp"):
             self._terminate(pod, run, now)
             if not run.live():
@@ -322,11 +325,11 @@ class Kubelet:
         for c in run.init:
             if c.exit_code == 0:
                 continue
-            if c.proc is None and c.restart_at is None:
+            if c.proc is None and c.restart_at is None and not c.starting:
                 self._try_start(pod, run, c, specs[c.name], now)
             return
         for c in run.main:
-            if c.proc is None and c.restart_at is None:
+            if c.proc is None and c.restart_at is None and not c.starting:
                 self._try_start(pod, run, c, specs[c.name], now)
 
     # ---- starting a container -------------------------------------------------------
@@ -353,17 +356,19 @@ class Kubelet:
         except LookupError as e:
             self._wait(c, "CreateContainerConfigError", str(e), now)
             return
-        mounts = self._mounts(pod, run, cspec)
+        mounts, dirs, files = self._mounts(pod, run, cspec)
         env = {k: self._map_path(v, mounts) for k, v in env.items()}
         if any(mp == "/tmp" for mp, _ in mounts) and "TMPDIR" not in env:
             env["TMPDIR"] = dict(mounts)["/tmp"]
         argv = self._argv(entry, cspec, env)
-        argv = [self._map_path(a, mounts) for a in argv]
+        # The image's own entrypoint is a path on this machine, never inside a volume:
+        # only the container's command/args can name mounted paths.
+        own = 0 if cspec.get("command") else len(entry)
+        argv = argv[:own] + [self._map_path(a, mounts) for a in argv[own:]]
         cwd = self._cwd(cspec, mounts, run)
-        logs = os.path.join(run.dir, "logs")
-        os.makedirs(logs, exist_ok=True)
+        dirs += [cwd, os.path.join(run.dir, "logs")]
         c.prev_log_path = c.log_path
-        c.log_path = os.path.join(logs, f"{c.name}.{c.restart_count}.log")
+        c.log_path = os.path.join(run.dir, "logs", f"{c.name}.{c.restart_count}.log")
         lim = ((cspec.get("resources") or {}).get("limits") or {}).get("memory")
         c.memory_limit = int(quantity.parse(lim)) if lim is not None else None
         c.container_id = "containerd://" + uuid.uuid4().hex + uuid.uuid4().hex
@@ -371,30 +376,55 @@ class Kubelet:
         c.oom = False
         c.reason = c.message = None
         c.signal = None
-        with open(c.log_path, "ab") as log:
+        c.starting = True
+        # the process is started by run_pending(), outside the store lock
+        self.pending.append(_Spawn(run, c, pod["spec"], argv, env, cwd, dirs, files))
+
+    def run_pending(self):
+        """Starts the containers sync() prepared (called without the store lock held)."""
+        with self.lock:
+            batch, self.pending = self.pending, []
+        if not batch:
+            return
+        for sp in batch:
+            c, run = sp.c, sp.run
+            proc, error = None, None
             try:
-                c.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log,
-                                          stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
-            except OSError as e:
-                c.proc = None
-                c.started_at = c.finished_at = _now_iso()
-                c.exit_code = 128
-                c.reason = "StartError"
-                c.message = (f"failed to create containerd task: failed to create shim task: OCI runtime create "
-                             f'failed: runc create failed: unable to start container process: exec: "{argv[0]}": '
-                             f"{e.strerror or e}: unknown")
-                c.proc = _Exited()
-                self._after_exit(pod["spec"], run, c, time.time())
-                return
-        c.pgid = c.proc.pid
-        c.started_at = _now_iso()
-        self._write_pgids()
-        threading.Thread(target=self._reap, args=(run, c, c.proc), name=f"reap-{c.proc.pid}", daemon=True).start()
-        if c.memory_limit is not None:
-            self.mem_wakeup.set()
+                for d in sp.dirs:
+                    os.makedirs(d, exist_ok=True)
+                for path, data in sp.files:
+                    with open(path, "wb") as f:
+                        f.write(data)
+                with open(c.log_path, "ab") as log:
+                    proc = subprocess.Popen(sp.argv, env=sp.env, cwd=sp.cwd, stdin=subprocess.DEVNULL, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+            except (OSError, ValueError, TypeError) as e:   # e.g. no such executable, NUL in an argument
+                error = e
+            with self.lock:
+                c.starting = False
+                if error is not None:
+                    c.started_at = c.finished_at = _now_iso()
+                    c.exit_code = 128
+                    c.reason = "StartError"
+                    c.message = (f"failed to create containerd task: failed to create shim task: OCI runtime "
+                                 f"create failed: runc create failed: unable to start container process: exec: "
+                                 f'"{sp.argv[0] if sp.argv else ""}": {getattr(error, "strerror", None) or error}: '
+                                 f"unknown")
+                    c.proc = _Exited()
+                    self._after_exit(sp.spec, run, c, time.time())
+                else:
+                    c.proc, c.pgid, c.started_at = proc, proc.pid, _now_iso()
+                    if self.runs.get(run.uid) is not run or self.stopping:
+                        self._killpg(c, signal.SIGKILL)       # the pod went away meanwhile
+                    elif run.term_sent is not None:
+                        self._killpg(c, signal.SIGTERM)       # being deleted: the grace period runs
+                    self.reaper.add(proc, lambda rc, run=run, c=c, proc=proc: self._on_exit(run, c, proc, rc))
+                    if c.memory_limit is not None:
+                        self.mem_wakeup.set()
+                self.store.poke()
+        self.write_pgids()
 
     def _environment(self, pod: dict, cspec: dict) -> dict:
-        cfg = self.cluster.config
         meta = pod["metadata"]
         ns = meta["namespace"]
         base = {
@@ -445,7 +475,6 @@ class Kubelet:
                     env[name] = self._resource_field(cspec, vf["resourceFieldRef"])
             else:
                 env[name] = _expand(e.get("value", ""), env)
-        del cfg
         return env
 
     def _field(self, pod: dict, path: str) -> str:
@@ -469,28 +498,28 @@ class Kubelet:
         q = quantity.parse(value) / quantity.parse(ref.get("divisor", "1"))
         return str(int(q) if q == q.to_integral_value() else int(q) + 1)
 
-    def _mounts(self, pod: dict, run: PodRun, cspec: dict) -> list[tuple[str, str]]:
-        """(mountPath, local dir), longest mountPath first."""
+    def _mounts(self, pod: dict, run: PodRun, cspec: dict):
+        """([(mountPath, local dir)] longest mountPath first, dirs to create, [(file, bytes)] to write)."""
         volumes = {v["name"]: v for v in pod["spec"].get("volumes") or []}
-        out = []
+        out, dirs, files = [], [], []
         for m in cspec.get("volumeMounts") or []:
             vol = volumes.get(m["name"], {})
             if vol.get("hostPath"):
                 local = vol["hostPath"]["path"]
             else:
+                # emptyDir (and any other volume type): a fresh local directory per pod
                 local = os.path.join(run.dir, "volumes", m["name"])
-                os.makedirs(local, exist_ok=True)
+                dirs.append(local)
                 if vol.get("secret"):
                     s = self.store.get("secrets", run.namespace, vol["secret"].get("secretName", ""))
                     for k, v in ((s or {}).get("data") or {}).items():
-                        with open(os.path.join(local, k), "wb") as f:
-                            f.write(base64.b64decode(v))
+                        files.append((os.path.join(local, k), base64.b64decode(v)))
             if m.get("subPath"):
                 local = os.path.join(local, m["subPath"])
-                os.makedirs(local, exist_ok=True)
+                dirs.append(local)
             out.append((m["mountPath"].rstrip("/") or "/", local))
         out.sort(key=lambda x: -len(x[0]))
-        return out
+        return out, dirs, files
 
     @staticmethod
     def _map_path(value: str, mounts) -> str:
@@ -511,19 +540,15 @@ class Kubelet:
         if wd:
             mapped = self._map_path(wd, mounts)
             if mapped != wd or os.path.isdir(wd):
-                os.makedirs(mapped, exist_ok=True)
                 return mapped
         if mounts:
             # the first mount in the container's order
             first = (cspec.get("volumeMounts") or [])[0]["mountPath"].rstrip("/") or "/"
             return dict(mounts)[first]
-        root = os.path.join(run.dir, "root")
-        os.makedirs(root, exist_ok=True)
-        return root
+        return os.path.join(run.dir, "root")
 
     # ---- processes ends -------------------------------------------------------------
-    def _reap(self, run: PodRun, c: ContainerRun, proc: subprocess.Popen):
-        rc = proc.wait()
+    def _on_exit(self, run: PodRun, c: ContainerRun, proc: subprocess.Popen, rc: int):
         with self.lock:
             if c.proc is not proc:
                 return
@@ -544,7 +569,7 @@ class Kubelet:
                 c.reason = "Completed" if c.exit_code == 0 else "Error"
             self._after_exit(pod["spec"] if pod else {}, run, c, time.time())
             c.pgid = None
-            self._write_pgids()
+            self.pgids_dirty = True
             self.store.poke()
 
     def _after_exit(self, spec: dict, run: PodRun, c: ContainerRun, now: float):
@@ -594,10 +619,12 @@ class Kubelet:
         elif c.waiting:
             st["state"] = {"waiting": {"reason": c.waiting[0], "message": c.waiting[1]}}
         else:
-            st["state"] = {"waiting": {"reason": "PodInitializing" if not c.init else "ContainerCreating"}}
+            st["state"] = {"waiting": {"reason": "ContainerCreating"}}
         if c.proc is not None or c.exit_code is not None:
             st["containerID"] = c.container_id
-            st["imageID"] = "docker.io/library/sha256@" + uuid.uuid5(uuid.NAMESPACE_URL, image).hex * 2
+            repo = normalize_image(image).split("@")[0]
+            repo = repo.rsplit(":", 1)[0] if ":" in repo.rsplit("/", 1)[-1] else repo
+            st["imageID"] = f"{repo}@sha256:" + uuid.uuid5(uuid.NAMESPACE_URL, image).hex * 2
         if c.init:
             del st["started"]
         return st
@@ -641,18 +668,22 @@ class Kubelet:
                     cond["reason"] = "ContainersNotReady"
                     cond["message"] = f"containers with unready status: [{' '.join(unready)}]"
 
+        st = dict(pod["status"])
+        st["phase"] = phase
+        st["conditions"] = _merge_conditions(st.get("conditions"), conds, now_s)
+        st["hostIP"] = "127.0.0.1"
+        st["hostIPs"] = [{"ip": "127.0.0.1"}]
+        st["podIP"] = "127.0.0.1"
+        st["podIPs"] = [{"ip": "127.0.0.1"}]
+        st["startTime"] = run.started_at
+        if init_st:
+            st["initContainerStatuses"] = init_st
+        st["containerStatuses"] = main_st
+        if st == pod["status"]:
+            return      # unchanged: no write, no event
+
         def apply(p):
-            st = p["status"]
-            st["phase"] = phase
-            st["conditions"] = _merge_conditions(st.get("conditions"), conds, now_s)
-            st["hostIP"] = "127.0.0.1"
-            st["hostIPs"] = [{"ip": "127.0.0.1"}]
-            st["podIP"] = "127.0.0.1"
-            st["podIPs"] = [{"ip": "127.0.0.1"}]
-            st["startTime"] = run.started_at
-            if init_st:
-                st["initContainerStatuses"] = init_st
-            st["containerStatuses"] = main_st
+            p["status"] = st
         self.store.update("pods", run.namespace, run.name, apply)
 
     # ---- memory limits -------------------------------------------------------------
@@ -688,8 +719,11 @@ class Kubelet:
             time.sleep(interval)
 
     # ---- bookkeeping -----------------------------------------------------------------
-    def _write_pgids(self):
-        pgids = sorted(c.pgid for run in self.runs.values() for c in run.all() if c.pgid)
+    def write_pgids(self):
+        """live-pgids.json: what a harness kills if this server dies without cleaning up."""
+        with self.lock:
+            pgids = sorted(c.pgid for run in self.runs.values() for c in run.all() if c.pgid)
+            self.pgids_dirty = False
         tmp = self.pgids_file + ".tmp"
         with open(tmp, "w") as f:
             json.dump(pgids, f)
@@ -724,10 +758,56 @@ class Kubelet:
                     pass
         with self.lock:
             self.runs.clear()
-            self._write_pgids()
+        self.write_pgids()
 
-    def cleanup_dirs(self):
-        shutil.rmtree(self.root, ignore_errors=True)
+
+class _Spawn:
+    def __init__(self, run, c, spec, argv, env, cwd, dirs, files):
+        self.run, self.c, self.spec = run, c, spec
+        self.argv, self.env, self.cwd, self.dirs, self.files = argv, env, cwd, dirs, files
+
+
+class Reaper:
+    """One thread waiting for every container process (pidfds), calling back on exit."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.procs: dict[int, tuple] = {}
+        self.rfd, self.wfd = os.pipe()
+        threading.Thread(target=self._loop, name="kubelet-reaper", daemon=True).start()
+
+    def add(self, proc, callback):
+        try:
+            fd = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):
+            threading.Thread(target=lambda: callback(proc.wait()), daemon=True).start()
+            return
+        with self.lock:
+            self.procs[fd] = (proc, callback)
+        os.write(self.wfd, b"x")
+
+    def _loop(self):
+        poller = select.poll()
+        poller.register(self.rfd, select.POLLIN)
+        registered = set()
+        while True:
+            with self.lock:
+                for fd in self.procs.keys() - registered:
+                    poller.register(fd, select.POLLIN)
+                    registered.add(fd)
+            for fd, _ in poller.poll():
+                if fd == self.rfd:
+                    os.read(self.rfd, 4096)
+                    continue
+                with self.lock:
+                    proc, callback = self.procs.pop(fd)
+                poller.unregister(fd)
+                registered.discard(fd)
+                os.close(fd)
+                try:
+                    callback(proc.wait())
+                except Exception:
+                    traceback.print_exc()
 
 
 class _Exited:

@@ -21,6 +21,8 @@ class ResourceType:
     # DELETE without a propagation policy: batch/v1 Jobs orphan their pods (kept for
     # compatibility by Kubernetes); everything else is collected in the background.
     default_propagation: str = "Background"
+    # served but always empty and read-only (so `kubectl describe` finds its Events)
+    read_only: bool = False
 
     @property
     def api_version(self) -> str:
@@ -42,8 +44,10 @@ PODS = ResourceType("pods", "pod", "Pod", "", "v1", short_names=("po",), categor
                     subresources=(("log", ["get"]), ("status", ["get", "patch", "update"])),
                     storage_hash="xPOwRZ+Yhw8=")
 SECRETS = ResourceType("secrets", "secret", "Secret", "", "v1", storage_hash="S6u1pOWzb84=")
+EVENTS = ResourceType("events", "event", "Event", "", "v1", short_names=("ev",), storage_hash="r2yiGXH7wu8=",
+                      read_only=True)
 
-RESOURCES = {r.name: r for r in (JOBS, PODS, SECRETS)}
+RESOURCES = {r.name: r for r in (JOBS, PODS, SECRETS, EVENTS)}
 BY_KIND = {(r.api_version, r.kind): r for r in RESOURCES.values()}
 
 
@@ -60,7 +64,7 @@ def _resource_entries(group: str, version: str) -> list[dict]:
         if r.group != group or r.version != version:
             continue
         entry = {"name": r.name, "singularName": r.singular, "namespaced": True, "kind": r.kind,
-                 "verbs": list(VERBS)}
+                 "verbs": ["get", "list", "watch"] if r.read_only else list(VERBS)}
         if r.short_names:
             entry["shortNames"] = list(r.short_names)
         if r.categories:

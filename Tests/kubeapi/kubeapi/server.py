@@ -23,8 +23,8 @@ import trustme
 from . import errors, resources, tables
 from .cluster import Cluster
 from .errors import ApiError
-from .resources import RESOURCES, ResourceType
-from .selectors import FieldSelector, LabelSelector
+from .resources import ResourceType
+from .selection import FieldSelector, LabelSelector
 from .store import CLOSE, DROP, dumps
 
 DROP_PARTIAL = "drop-partial"
@@ -91,7 +91,7 @@ def route(method: str, path: str, query: dict) -> RequestInfo:
         verb = "delete" if name else "deletecollection"
     else:
         raise errors.method_not_allowed()
-    if sub == "log" and verb != "get":
+    if (sub == "log" or rt.read_only) and verb not in ("get", "list", "watch"):
         raise errors.method_not_allowed()
     if sub and verb in ("create", "delete", "deletecollection"):
         raise errors.method_not_allowed()
@@ -145,7 +145,11 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
-    def _headers(self, code: int, content_type: str, extra: dict | None = None, length: int | None = None):
+    def version_string(self):
+        return self.server_version
+
+    def _headers(self, code: int, content_type: str, extra: dict | None = None, length: int | None = None,
+                 flush: bool = True):
         self.send_response(code)
         self.send_header("Audit-Id", str(uuid.uuid4()))
         self.send_header("Cache-Control", "no-cache, private")
@@ -156,13 +160,17 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(length))
         else:
             self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
         self._status = code
+        if flush:
+            self.end_headers()
 
     def _send(self, code: int, body: bytes, content_type: str = "application/json", extra: dict | None = None):
-        self._headers(code, content_type, extra, len(body))
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        # headers and body in one write: one TLS record, no Nagle/delayed-ACK stall
+        self._headers(code, content_type, extra, len(body), flush=False)
+        self._headers_buffer.append(b"\r\n")
+        data = b"".join(self._headers_buffer)
+        self._headers_buffer = []
+        self.wfile.write(data + body if self.command != "HEAD" else data)
 
     def _send_json(self, code: int, obj, extra: dict | None = None):
         self._send(code, (dumps(obj)).encode(), "application/json", extra)
@@ -228,7 +236,10 @@ class Handler(BaseHTTPRequestHandler):
                                        info.namespace, info.name)
             self._resource(info, query, body)
         except ApiError as e:
-            self._send_json(e.code, e.status(), e.headers)
+            if self._status is None:
+                self._send_json(e.code, e.status(), e.headers)
+            else:   # a stream already started: all that is left is to end it
+                self.close_connection = True
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, TimeoutError):
             self.close_connection = True
         except Exception as e:
@@ -318,9 +329,8 @@ class Handler(BaseHTTPRequestHandler):
             grace = int(grace) if grace not in (None, "") else None
             dry_run = dry_run or opts.get("dryRun") == ["All"]
             if info.verb == "delete":
-                result, removed = cluster.delete_object(rt.name, ns, name, policy, grace,
-                                                        opts.get("preconditions"), dry_run)
-                del removed
+                result, _ = cluster.delete_object(rt.name, ns, name, policy, grace,
+                                                  opts.get("preconditions"), dry_run)
                 self._send_json(200, result)
             else:
                 labels = LabelSelector.parse(query.get("labelSelector"))
@@ -417,7 +427,6 @@ class Handler(BaseHTTPRequestHandler):
                 self._chunk((dumps({"type": "ERROR", "object": error}) + "\n").encode())
                 self._end_chunks()
                 return
-            self.server.add_stream(self)
             for line in initial:
                 self._chunk(tables.convert_line(rt, line, store.rv) if table else line)
             if send_initial:
@@ -457,8 +466,8 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 self._chunk(tables.convert_line(rt, item, store.rv) if table else item)
         finally:
-            store.close_watch(w) if w is not None else None
-            self.server.remove_stream(self)
+            if w is not None:
+                store.close_watch(w)
 
     def _pod_log(self, ns: str, name: str, query: dict):
         cluster: Cluster = self.server.cluster
@@ -476,7 +485,8 @@ class Handler(BaseHTTPRequestHandler):
         previous = query.get("previous") == "true"
         with cluster.store.lock:
             path, crun = cluster.kubelet.log_path(pod["metadata"]["uid"], container, previous)
-        if path is None:
+            started = crun is not None and crun.proc is not None
+        if path is None or not (started or previous):
             if previous:
                 raise errors.bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
             waiting = crun.waiting[0] if crun is not None and crun.waiting else "ContainerCreating"
@@ -528,9 +538,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(200, cluster.state())
         elif p == "/_test/requests" and method == "GET":
             since = float(query.get("since") or 0)
-            self._send_json(200, [r for r in self.server.request_log if r["t"] >= since])
+            self._send_json(200, [r for r in self.server.requests() if r["t"] >= since])
         elif p == "/_test/requests" and method == "DELETE":
-            self.server.request_log.clear()
+            with self.server._log_lock:
+                self.server.request_log.clear()
             self._send_json(200, {})
         elif p == "/_test/faults" and method == "POST":
             try:
@@ -593,8 +604,6 @@ class ApiServer(ThreadingHTTPServer):
         self.ssl_context = ssl_context
         self.request_log = collections.deque(maxlen=200_000)
         self._log_lock = threading.Lock()
-        self.streams: set = set()
-        self._streams_lock = threading.Lock()
         super().__init__((cluster.config.host, cluster.config.port), Handler)
         cluster.port = self.server_address[1]
 
@@ -602,16 +611,13 @@ class ApiServer(ThreadingHTTPServer):
         with self._log_lock:
             self.request_log.append(entry)
 
-    def add_stream(self, h):
-        with self._streams_lock:
-            self.streams.add(h)
-
-    def remove_stream(self, h):
-        with self._streams_lock:
-            self.streams.discard(h)
+    def requests(self) -> list[dict]:
+        with self._log_lock:
+            return [dict(r) for r in self.request_log]
 
     def finish_request(self, request, client_address):
         # TLS handshake in the connection's own thread, never in the accept loop.
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         request.settimeout(10)
         try:
             conn = self.ssl_context.wrap_socket(request, server_side=True)

@@ -17,7 +17,7 @@ import time
 import uuid
 
 from . import errors
-from .selectors import FieldSelector, LabelSelector
+from .selection import FieldSelector, LabelSelector
 
 ADDED, MODIFIED, DELETED, BOOKMARK, ERROR = "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"
 

@@ -71,6 +71,7 @@ COLUMNS = {
              _col("Node", description="Name of the node this pod is assigned to.", priority=1),
              _col("Nominated Node", description="Name of the node this pod is nominated to run on.", priority=1),
              _col("Readiness Gates", description="Readiness gates of this pod.", priority=1)],
+    "events": [_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"), _col("Message")],
     "secrets": [_col("Name", fmt="name", description="Name must be unique within a namespace."),
                 _col("Type", description="The type of secret"),
                 _col("Data", type_="integer", description="The number of keys in the secret."),
@@ -158,7 +159,8 @@ def _secret_cells(secret: dict) -> list:
     return [secret["metadata"]["name"], secret.get("type", "Opaque"), len(secret.get("data") or {}), _age(secret)]
 
 
-CELLS = {"jobs": _job_cells, "pods": _pod_cells, "secrets": _secret_cells}
+CELLS = {"jobs": _job_cells, "pods": _pod_cells, "secrets": _secret_cells,
+         "events": lambda e: ["", e.get("type", ""), e.get("reason", ""), "", e.get("message", "")]}
 
 
 def _row(rt: ResourceType, obj: dict, include_object: str) -> dict:

@@ -64,7 +64,7 @@ class LabelSelector:
                     try:
                         int(value)
                     except ValueError:
-                        raise bad_request(f"unable to parse requirement: for 'gt', 'lt' operators, the value must be an integer")
+                        raise bad_request("unable to parse requirement: for 'gt', 'lt' operators, the value must be an integer")
                     reqs.append((key, op, (value,)))
                 elif toks[i] in ("in", "notin"):
                     op = toks[i]
@@ -145,6 +145,9 @@ _FIELDS = {
              "status.phase", "status.podIP", "status.nominatedNodeName"),
     "jobs": ("status.successful",),
     "secrets": ("type",),
+    "events": ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+               "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+               "reason", "reportingComponent", "source", "type"),
 }
 
 
