@@ -30,8 +30,6 @@ public final class KubernetesExecutor: Executor, Service {
     private let state = Mutex(State())
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
-    /// One pass at a time: two concurrent passes could both create a Job.
-    private let passes = PassLock()
 
     private struct State {
         var jobs: [String: JobObject] = [:]
@@ -44,6 +42,8 @@ public final class KubernetesExecutor: Executor, Service {
         /// Declarations' deadlines by experiment (parsed once).
         var deadlines: [ExperimentID: Duration?] = [:]
         var passesRun = 0
+        /// Experiments whose Job is being created right now (by a submit or a pass).
+        var creating: Set<ExperimentID> = []
     }
 
     init(
@@ -72,12 +72,13 @@ public final class KubernetesExecutor: Executor, Service {
     // MARK: Executor
 
     public func start(_ experiment: ExperimentRecord, runnerToken: String) async throws {
-        // A failure here is not the submitter's: the reconcile pass retries
-        // and, after several failures, fails the experiment with the reason.
-        await passes.run {
-            await self.createJob(for: experiment, attempt: 1, deadlineSeconds: self.deadlineSeconds(of: experiment), token: runnerToken)
+        // The submitter does not wait for the cluster: the Job is created in
+        // the background, and a failure is retried by the reconcile passes,
+        // which fail the experiment with the reason after several tries.
+        Task {
+            await createJob(for: experiment, attempt: 1, deadlineSeconds: deadlineSeconds(of: experiment), token: runnerToken)
+            wake.yield()
         }
-        wake.yield()
     }
 
     public func cancel(_ experiment: ExperimentRecord) async throws {
@@ -182,7 +183,7 @@ public final class KubernetesExecutor: Executor, Service {
         defer { resync.cancel() }
         for await _ in wakeups {
             guard state.withLock({ $0.jobsSynced && $0.podsSynced }) else { continue }
-            await passes.run { await self.reconcile() }
+            await reconcile()
             // Coalesce a burst of watch events into one more pass.
             try? await Task.sleep(for: .milliseconds(100))
         }
@@ -192,15 +193,18 @@ public final class KubernetesExecutor: Executor, Service {
 
     /// One pass: read the store, plan, act.
     func reconcile() async {
-        let snapshot = state.withLock { (Array($0.jobs.values), Array($0.pods.values), $0.lastOutput) }
+        // The store first, then the caches: an experiment whose Job a submit
+        // has created by now is in the cache (``createJob`` adds it there).
         let views: [String: Reconciler.ExperimentView]
         let records: [ExperimentID: ExperimentRecord]
         do {
-            (views, records) = try await experimentViews(jobs: snapshot.0)
+            let named = state.withLock { Set($0.jobs.values.compactMap(\.metadata.experimentID)) }
+            (views, records) = try await experimentViews(named: named)
         } catch {
             logger.warning("reconcile skipped: the store did not answer", metadata: ["error": "\(error)"])
             return
         }
+        let snapshot = state.withLock { (Array($0.jobs.values), Array($0.pods.values), $0.lastOutput) }
         let at = now()
         let actions = state.withLock { state in
             reconciler.plan(
@@ -209,7 +213,7 @@ public final class KubernetesExecutor: Executor, Service {
         for action in actions {
             switch action {
             case .createJob(let id, let attempt, let deadline):
-                guard let record = records[id] else { continue }
+                guard let record = records[id], !isCreatingOrKnown(id, attempt: attempt) else { continue }
                 do {
                     let token = try await issueToken(record)
                     await createJob(for: record, attempt: attempt, deadlineSeconds: deadline, token: token)
@@ -219,6 +223,7 @@ public final class KubernetesExecutor: Executor, Service {
             case .deleteJob(let name, let id, let why):
                 await deleteJob(name, experimentID: id, why: why)
             case .failExperiment(let id, let reason, let jobs):
+                guard await stillFailing(id, views: views, at: at) else { continue }
                 await fail(id, reason: reason)
                 for name in jobs { await deleteJob(name, experimentID: id, why: "its experiment failed") }
             }
@@ -226,15 +231,60 @@ public final class KubernetesExecutor: Executor, Service {
         state.withLock { $0.passesRun += 1 }
     }
 
+    /// Never fail an experiment on a cached watch event alone: read its Jobs
+    /// and pods again (GET) and plan once more on what the API server says now.
+    private func stillFailing(_ id: ExperimentID, views: [String: Reconciler.ExperimentView], at: Date) async -> Bool {
+        let (jobs, pods) = state.withLock { state in
+            (state.jobs.values.filter { $0.metadata.experimentID == id }.map(\.metadata.name),
+             state.pods.values.filter { $0.metadata.experimentID == id }.map(\.metadata.name))
+        }
+        do {
+            for name in jobs { try await refresh(JobObject.self, .jobs, name) }
+            for name in pods { try await refresh(PodObject.self, .pods, name) }
+        } catch {
+            logger.warning("could not confirm the experiment's failure; trying again later", metadata: ["experiment": "\(id)", "error": "\(error)"])
+            return false
+        }
+        let confirmed = state.withLock { state in
+            var memory = state.memory
+            let input = Reconciler.Input(
+                experiments: views.filter { $0.key == id }, jobs: state.jobs.values.filter { $0.metadata.experimentID == id },
+                pods: Array(state.pods.values), lastOutput: state.lastOutput, now: at)
+            return reconciler.plan(input, memory: &memory).contains {
+                if case .failExperiment(id, _, _) = $0 { true } else { false }
+            }
+        }
+        return confirmed
+    }
+
+    /// Reads one object again into its cache (gone: removed from it).
+    private func refresh<R: KubeReadObject>(_ type: R.Type, _ resource: KubeResource, _ name: String) async throws {
+        let object: R?
+        do {
+            object = try await client.get(R.self, resource, namespace: namespace, name: name)
+        } catch let error as KubeAPIError where error.isNotFound {
+            object = nil
+        }
+        state.withLock { state in
+            if let job = object as? JobObject { state.jobs[name] = job } else if resource == .jobs { state.jobs[name] = nil }
+            if let pod = object as? PodObject { state.pods[name] = pod } else if resource == .pods { state.pods[name] = nil }
+        }
+    }
+
+    private func isCreatingOrKnown(_ id: ExperimentID, attempt: Int) -> Bool {
+        let name = try? JobBuilder.jobName(forExperimentID: id, attempt: attempt)
+        return state.withLock { state in state.creating.contains(id) || name.map { state.jobs[$0] != nil } ?? false }
+    }
+
     /// The store's view of every active experiment and of every experiment a Job names.
-    private func experimentViews(jobs: [JobObject]) async throws -> ([String: Reconciler.ExperimentView], [ExperimentID: ExperimentRecord]) {
+    private func experimentViews(named: Set<ExperimentID>) async throws -> ([String: Reconciler.ExperimentView], [ExperimentID: ExperimentRecord]) {
         var views: [String: Reconciler.ExperimentView] = [:]
         var records: [ExperimentID: ExperimentRecord] = [:]
         for record in try await store.experiments(inStatus: [.queued, .running]) {
             records[record.id] = record
             views[record.id] = view(of: record)
         }
-        for id in Set(jobs.compactMap(\.metadata.experimentID)) where views[id] == nil {
+        for id in named where views[id] == nil {
             if let record = try await store.experiment(id: id, owner: nil) { views[id] = view(of: record) }
         }
         return (views, records)
@@ -271,6 +321,15 @@ public final class KubernetesExecutor: Executor, Service {
     /// made the Job is deleted again, so no pod waits for a Secret that will never come.
     private func createJob(for record: ExperimentRecord, attempt: Int, deadlineSeconds: Int?, token: String) async {
         let id = record.id
+        let name = try? JobBuilder.jobName(forExperimentID: id, attempt: attempt)
+        // One creation per experiment at a time, and none for a Job already known.
+        let claimed = state.withLock { state in
+            guard !state.creating.contains(id), name.map({ state.jobs[$0] == nil }) ?? true else { return false }
+            state.creating.insert(id)
+            return true
+        }
+        guard claimed else { return }
+        defer { state.withLock { _ = $0.creating.remove(id) } }
         do {
             let declaration = try Declaration.parse(record.declaration)
             let request = RunnerJobRequest(experimentID: id, declaration: declaration, timeBudgetSeconds: deadlineSeconds, attempt: attempt)
@@ -297,11 +356,14 @@ public final class KubernetesExecutor: Executor, Service {
             }
             let secret = builder.tokenSecret(for: job, runnerToken: token).owned(byJobNamed: created.metadata.name, uid: uid)
             do {
-                _ = try await client.create(secret, as: SecretObject.self, in: .secrets, namespace: namespace)
-            } catch let error as KubeAPIError where error.isAlreadyExists {
-                // Left by a Job of the same name that is being collected: replace the Job later.
-                await deleteJob(created.metadata.name, experimentID: id, why: "its token Secret exists from an earlier Job")
-                throw error
+                do {
+                    _ = try await client.create(secret, as: SecretObject.self, in: .secrets, namespace: namespace)
+                } catch let error as KubeAPIError where error.isAlreadyExists {
+                    // Left by an earlier Job of the same name that the garbage collector has
+                    // not reached yet: its token is not this Job's. Replace it.
+                    try await client.delete(.secrets, namespace: namespace, name: secret.metadata.name, propagation: .background)
+                    _ = try await client.create(secret, as: SecretObject.self, in: .secrets, namespace: namespace)
+                }
             } catch {
                 await deleteJob(created.metadata.name, experimentID: id, why: "its token Secret could not be created")
                 throw error
@@ -356,21 +418,5 @@ enum KubeExecutorError: Error, CustomStringConvertible {
         case .noUID(let job): "the API server returned Job \(job) without a uid"
         case .clusterAccess(let problem): "cannot use the Kubernetes cluster: \(problem)"
         }
-    }
-}
-
-/// Runs one closure at a time, in arrival order.
-private actor PassLock {
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func run(_ body: @Sendable () async -> Void) async {
-        while busy {
-            await withCheckedContinuation { waiters.append($0) }
-        }
-        busy = true
-        await body()
-        busy = false
-        if !waiters.isEmpty { waiters.removeFirst().resume() }
     }
 }
