@@ -19,6 +19,7 @@ demo: deps build
 ## test: every test CI runs (Swift unit tests, then system tests through the real CLI)
 test: deps build-tests venv
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	$(VPY) -m pytest -q Tests/kubeapi
 	ASSAY_BIN=$(CURDIR)/$(BIN)/assay $(VPY) -m pytest -q Tests/system
 
 ## bench: benchmarks with ratios against baselines measured in the same run
@@ -29,6 +30,7 @@ bench: deps venv
 	.build/release/assay-bench
 	$(VPY) benchmarks/ingest.py .build/release/assay-server
 	$(VPY) benchmarks/overhead.py .build/release/assay-server .build/release/assay-runner
+	$(VPY) benchmarks/kube.py .build/release/assay-server
 
 build: swift-check
 	$(SWIFT) build --product assay $(BUILD_FLAGS)

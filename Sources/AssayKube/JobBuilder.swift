@@ -106,12 +106,16 @@ public struct JobBuilder: Sendable {
 
 extension Secret {
     /// This Secret, owned (and garbage-collected) by the Job created from it.
+    ///
+    /// `blockOwnerDeletion` stays false: nothing needs the Job to wait for its
+    /// Secret, and setting it would need `update` on `jobs/finalizers` in
+    /// clusters that enforce owner-reference permissions.
     public func owned(byJobNamed jobName: String, uid: String) -> Secret {
         var copy = self
         copy.metadata.ownerReferences = [
             OwnerReference(
                 apiVersion: "batch/v1", kind: "Job", name: jobName, uid: uid,
-                controller: true, blockOwnerDeletion: true)
+                controller: true, blockOwnerDeletion: false)
         ]
         return copy
     }

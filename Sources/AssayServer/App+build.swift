@@ -1,3 +1,4 @@
+import AssayKube
 import AssayStore
 import Foundation
 import Hummingbird
@@ -100,8 +101,11 @@ func buildRouter(
 public func runServer(configuration: ServerConfiguration, logger: Logger = Logger(label: "assay-server")) async throws {
     logger.info("starting", metadata: ["configuration": "\(configuration)"])
     let store = try await configuration.storeURL.open()
-    let executor = makeExecutor(configuration, store: store, logger: logger)
-    let environment = ServerEnvironment(executor: executor)
+    var setup = ServerEnvironment()
+    let executor = try makeExecutor(configuration, store: store, environment: setup, logger: logger)
+    setup.executor = executor
+    let environment = setup
+    if let kubernetes = executor as? KubernetesExecutor { try await kubernetes.preflight() }
     let app = try await buildApplication(
         configuration: configuration, store: store, environment: environment, logger: logger,
         onServerRunning: { port in
@@ -111,13 +115,18 @@ public func runServer(configuration: ServerConfiguration, logger: Logger = Logge
             await local.resume(issueToken: tokens.issue(for:))
         })
     let reaper = LeaseReaper(store: store, interval: .seconds(5), now: { Date() }, logger: logger, live: environment.live)
-    let services = ServiceGroup(configuration: .init(
-        services: [app, reaper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-    try await services.run()
+    var services: [any Service] = [app, reaper]
+    if let kubernetes = executor as? KubernetesExecutor { services.append(kubernetes) }
+    let group = ServiceGroup(configuration: .init(
+        services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
 }
 
-/// The executor `ASSAY_EXECUTOR` names.
-func makeExecutor(_ configuration: ServerConfiguration, store: any ExperimentStore, logger: Logger) -> any Executor {
+/// The executor `ASSAY_EXECUTOR` names. The Kubernetes one finds its cluster
+/// here (service account, else kubeconfig) and fails start-up if it cannot.
+func makeExecutor(
+    _ configuration: ServerConfiguration, store: any ExperimentStore, environment: ServerEnvironment, logger: Logger
+) throws -> any Executor {
     switch configuration.executor {
     case .external:
         ExternalExecutor(directory: URL(filePath: configuration.runnerTokenDirectory, directoryHint: .isDirectory))
@@ -126,7 +135,21 @@ func makeExecutor(_ configuration: ServerConfiguration, store: any ExperimentSto
             runnerBinary: configuration.runnerBinary ?? LocalExecutor.defaultRunnerBinary(),
             workDirectory: URL(filePath: configuration.workDirectory, directoryHint: .isDirectory), store: store, logger: logger)
     case .kubernetes:
-        // The Kubernetes executor arrives with its issue (7).
-        RecordingExecutor()
+        try makeKubernetesExecutor(configuration, store: store, environment: environment, logger: logger)
     }
+}
+
+private func makeKubernetesExecutor(
+    _ configuration: ServerConfiguration, store: any ExperimentStore, environment: ServerEnvironment, logger: Logger
+) throws -> KubernetesExecutor {
+    let settings = try configuration.kubeSettings()
+    let access = try KubeAccess.discover()
+    let tokens = RunnerTokens(store: store, lifetime: environment.runnerTokenLifetime, now: environment.now)
+    var policy = Reconciler.Policy()
+    policy.imagePullGrace = .seconds(configuration.kubernetes.imagePullGraceSeconds)
+    policy.unschedulableGrace = .seconds(configuration.kubernetes.unschedulableGraceSeconds)
+    return KubernetesExecutor(
+        client: KubeClient(access: access, logger: logger), builder: JobBuilder(settings: settings), store: store,
+        issueToken: tokens.issue(for:), live: environment.live, policy: policy,
+        resyncInterval: .seconds(configuration.kubernetes.resyncSeconds), logger: logger)
 }

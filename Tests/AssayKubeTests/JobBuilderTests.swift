@@ -162,7 +162,7 @@ import Testing
         #expect(refs[0]["name"] as? String == "assay-exp-42")
         #expect(refs[0]["uid"] as? String == "1234-abcd")
         #expect(refs[0]["controller"] as? Bool == true)
-        #expect(refs[0]["blockOwnerDeletion"] as? Bool == true)
+        #expect(refs[0]["blockOwnerDeletion"] as? Bool == false)
     }
 
     @Test func validationErrors() {

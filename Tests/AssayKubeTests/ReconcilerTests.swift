@@ -101,7 +101,7 @@ import Testing
         let actions = plan(Self.active(), jobs: [job], pods: [Self.pod(of: job, waiting: "ErrImagePull")], memory: &memory, policy: policy)
         #expect(actions.count == 1)
         guard case .failExperiment(_, let reason, let deleted) = actions.first else { return }
-        #expect(reason.hasPrefix("ErrImagePull: ") && deleted == [job.metadata.name])
+        #expect(reason == "ImagePullBackOff: detail of ErrImagePull (ErrImagePull)" && deleted == [job.metadata.name])
     }
 
     @Test func aPodThatRecoversStartsItsGraceAfresh() {
@@ -278,5 +278,25 @@ import Testing
             metadata: ReadMeta(name: "p", deletionTimestamp: "2027-01-01T00:00:00Z"),
             status: .init(phase: "Pending", containerStatuses: [.init(name: "runner", state: .init(waiting: .init(reason: "ImagePullBackOff")))]))
         #expect(PodBlocker(pod) == nil)
+    }
+}
+
+@Suite struct ReconcilerOutputTests {
+    @Test func theLastOutputOfAFailedPodJoinsTheReason() {
+        var memory = Reconciler.Memory()
+        let running = ReconcilerTests.job()
+        let failed = ReconcilerTests.pod(of: running, "crash", phase: "Failed", terminated: .init(exitCode: 3, reason: "Error"))
+        let views = ReconcilerTests.active()
+        _ = Reconciler().plan(
+            .init(experiments: views, jobs: [running], pods: [failed], lastOutput: [failed.metadata.name: "error: the server refused the runner token"],
+                  now: ReconcilerTests.t0),
+            memory: &memory)
+        let gaveUp = ReconcilerTests.job(conditions: ReconcilerTests.failedCondition("BackoffLimitExceeded"), failed: 4)
+        let actions = Reconciler().plan(.init(experiments: views, jobs: [gaveUp], pods: [], now: ReconcilerTests.t0), memory: &memory)
+        guard case .failExperiment(_, let reason, _) = actions.first else {
+            Issue.record("expected a failure, got \(actions)")
+            return
+        }
+        #expect(reason.hasPrefix("Error: runner pod \(failed.metadata.name) exited with code 3; its last output: error: the server refused the runner token"))
     }
 }

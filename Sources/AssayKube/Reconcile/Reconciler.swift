@@ -82,12 +82,18 @@ public struct Reconciler: Sendable {
         public var jobs: [JobObject]
         /// Every pod of those Jobs.
         public var pods: [PodObject]
+        /// The last line a failed pod printed, by pod name, where known.
+        public var lastOutput: [String: String]
         public var now: Date
 
-        public init(experiments: [String: ExperimentView], jobs: [JobObject], pods: [PodObject], now: Date) {
+        public init(
+            experiments: [String: ExperimentView], jobs: [JobObject], pods: [PodObject],
+            lastOutput: [String: String] = [:], now: Date
+        ) {
             self.experiments = experiments
             self.jobs = jobs
             self.pods = pods
+            self.lastOutput = lastOutput
             self.now = now
         }
     }
@@ -102,7 +108,7 @@ public struct Reconciler: Sendable {
     /// the first sighting) and returns the actions for `input`, at most one per experiment
     /// plus deletions of orphaned Jobs.
     public func plan(_ input: Input, memory: inout Memory) -> [Action] {
-        observe(input.pods, now: input.now, memory: &memory)
+        observe(input.pods, lastOutput: input.lastOutput, now: input.now, memory: &memory)
         let jobsByExperiment = Dictionary(grouping: input.jobs.filter { $0.metadata.experimentID != nil }) { $0.metadata.experimentID! }
         var actions: [Action] = []
 
@@ -208,7 +214,7 @@ public struct Reconciler: Sendable {
         return nil
     }
 
-    private func observe(_ pods: [PodObject], now: Date, memory: inout Memory) {
+    private func observe(_ pods: [PodObject], lastOutput: [String: String], now: Date, memory: inout Memory) {
         var stillBlocked: [String: (blocker: PodBlocker, since: Date)] = [:]
         for pod in pods {
             let name = pod.metadata.name
@@ -220,7 +226,8 @@ public struct Reconciler: Sendable {
                     stillBlocked[name] = (blocker, now)
                 }
             }
-            if let failure = RunnerFailure.podFailure(pod), let id = pod.metadata.experimentID {
+            if var failure = RunnerFailure.podFailure(pod), let id = pod.metadata.experimentID {
+                if let line = lastOutput[name], !line.isEmpty { failure.message += "; its last output: \(line)" }
                 memory.lastPodFailure[id] = failure
             }
         }

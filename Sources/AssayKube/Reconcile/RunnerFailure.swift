@@ -44,6 +44,12 @@ public enum PodBlocker: Sendable, Hashable {
         for container in status.containerStatuses ?? [] {
             guard let waiting = container.state?.waiting, let reason = waiting.reason else { continue }
             let failure = RunnerFailure(reason: reason, message: waiting.message ?? "")
+            if reason == "ErrImagePull" {
+                // The kubelet alternates ErrImagePull (a try failed) and ImagePullBackOff
+                // (waiting to try again) for one problem: report it by the name users know.
+                self = .imagePull(RunnerFailure(reason: "ImagePullBackOff", message: "\(failure.message) (ErrImagePull)"))
+                return
+            }
             if RunnerFailure.imagePullReasons.contains(reason) { self = .imagePull(failure); return }
             if RunnerFailure.configReasons.contains(reason) { self = .containerConfig(failure); return }
         }

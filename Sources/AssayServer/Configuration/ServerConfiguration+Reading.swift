@@ -1,3 +1,4 @@
+import AssayKube
 import AssayStore
 import Configuration
 import Foundation
@@ -99,13 +100,37 @@ extension ServerConfiguration {
         leaseSeconds = Double(try keys.integer("leaseSeconds", in: 2...86_400) ?? Int(leaseSeconds))
         logFormat = try keys.choice("logFormat", of: LogFormat.self) ?? logFormat
         logLevel = try keys.choice("logLevel", of: Logger.Level.self) ?? logLevel
+        try readKubernetes(keys)
+    }
+
+    private mutating func readKubernetes(_ keys: Keys) throws {
+        kubernetes.runnerServerURL = try keys.url("runnerServerUrl", schemes: ["http", "https"])
+        if let text = keys.string("runnerPullPolicy") {
+            guard let policy = KubeSettings.PullPolicy.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
+                throw ConfigurationError(key: "ASSAY_RUNNER_PULL_POLICY", problem: "\"\(text)\" is not one of Always | IfNotPresent | Never")
+            }
+            kubernetes.pullPolicy = policy
+        }
+        kubernetes.pullSecrets = keys.string("runnerPullSecrets").map {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        } ?? []
+        kubernetes.nodeSelector = try keys.string("runnerNodeSelector").map(Self.parseNodeSelector) ?? [:]
+        kubernetes.tolerations = try keys.string("runnerTolerations").map(Self.parseTolerations) ?? []
+        kubernetes.runnerServiceAccount = keys.string("runnerServiceAccount")
+        kubernetes.ttlSecondsAfterFinished = try keys.integer("runnerTtlSeconds", in: 0...31_536_000) ?? kubernetes.ttlSecondsAfterFinished
+        kubernetes.backoffLimit = try keys.integer("runnerBackoffLimit", in: 0...100) ?? kubernetes.backoffLimit
+        kubernetes.resyncSeconds = try keys.integer("kubeResyncSeconds", in: 1...3600) ?? kubernetes.resyncSeconds
+        kubernetes.imagePullGraceSeconds = try keys.integer("kubeImagePullGraceSeconds", in: 0...86_400) ?? kubernetes.imagePullGraceSeconds
+        kubernetes.unschedulableGraceSeconds =
+            try keys.integer("kubeUnschedulableGraceSeconds", in: 0...604_800) ?? kubernetes.unschedulableGraceSeconds
+        if executor == .kubernetes { _ = try kubeSettings() }
     }
 }
 
 /// Typed reads of `assay.*` keys. Values are read as text (the environment and
 /// flags hold text) or, from a JSON file, as numbers, and parsed here so that a
 /// bad value is an error naming the key, never a silent default.
-private struct Keys {
+struct Keys {
     let config: ConfigReader
 
     static func environmentName(_ key: String) -> String {

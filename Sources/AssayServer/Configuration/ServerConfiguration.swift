@@ -77,6 +77,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var leaseSeconds: Double = 30
     public var logFormat: LogFormat = .text
     public var logLevel: Logger.Level = .info
+    /// Settings of the `kubernetes` executor.
+    public var kubernetes = Kubernetes()
     /// bcrypt cost for new password hashes (not an `ASSAY_*` key: tests lower it).
     public var bcryptCost: UInt8
 
@@ -138,6 +140,14 @@ extension ServerConfiguration: CustomStringConvertible {
             ("ASSAY_LOG_FORMAT", logFormat.rawValue),
             ("ASSAY_LOG_LEVEL", logLevel.rawValue),
         ]
+        if executor == .kubernetes {
+            fields += [
+                ("ASSAY_RUNNER_SERVER_URL", kubernetes.runnerServerURL?.absoluteString ?? "-"),
+                ("ASSAY_RUNNER_PULL_POLICY", kubernetes.pullPolicy.rawValue),
+                ("ASSAY_RUNNER_SERVICE_ACCOUNT", kubernetes.runnerServiceAccount ?? "-"),
+                ("ASSAY_KUBE_RESYNC_SECONDS", String(kubernetes.resyncSeconds)),
+            ]
+        }
         return fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
     }
 
