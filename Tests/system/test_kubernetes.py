@@ -27,6 +27,9 @@ KUBECTL = ROOT / ".venv" / "bin" / "kubectl"
 TRAIN = """
 import json, sys, time, os
 x = int(sys.argv[1])
+hog = bytearray(int(os.environ.get("ALLOCATE_MB", "0")) * 1024 * 1024)
+for i in range(0, len(hog), 4096):
+    hog[i] = 1  # touch every page, so it counts as resident
 time.sleep(float(os.environ.get("SLEEP", "0")))
 print("@assay " + json.dumps({"step": 1, "loss": 1.0 / x}), flush=True)
 """
@@ -242,6 +245,38 @@ def test_an_unpullable_image_fails_the_experiment_with_ImagePullBackOff(cluster,
         assert done["reason"].startswith("ImagePullBackOff"), done["reason"]
         assert "registry.invalid/assay-runner:nope" in done["reason"]
         wait_for(lambda: not jobs_of(cluster, eid), what="the Job to be deleted")
+    finally:
+        server.stop()
+
+
+def test_runner_pods_killed_for_memory_fail_the_experiment_with_OOMKilled(cluster, server_bin, tmp_path):
+    server = kube_server(server_bin, tmp_path / "server", cluster, extra={"ASSAY_RUNNER_BACKOFF_LIMIT": "1"}).start()
+    try:
+        token = server.user_token("ada")
+        decl = declaration(count=2, workers=1)
+        decl["env"]["ALLOCATE_MB"] = "300"
+        decl["resources"]["memory"] = "128Mi"
+        eid = submit(server, token, decl)
+        done = wait_final(server, token, eid, cluster=cluster)
+        assert done["status"] == "failed"
+        assert done["reason"].startswith("OOMKilled: runner pod"), done["reason"]
+        assert "BackoffLimitExceeded: 2 runner pods failed" in done["reason"], done["reason"]
+    finally:
+        server.stop()
+
+
+def test_the_declarations_deadline_stops_the_job_and_fails_the_experiment(cluster, server_bin, tmp_path):
+    server = kube_server(server_bin, tmp_path / "server", cluster).start()
+    try:
+        token = server.user_token("ada")
+        eid = submit(server, token, declaration(count=4, workers=1, sleep=60, deadline="3s"))
+        wait_for(lambda: jobs_of(cluster, eid), what="the Job")
+        assert jobs_of(cluster, eid)[0]["spec"]["activeDeadlineSeconds"] <= 3
+        done = wait_final(server, token, eid, cluster=cluster)
+        assert done["status"] == "failed"
+        assert done["reason"].startswith("DeadlineExceeded: "), done["reason"]
+        wait_for(lambda: not pods_of(cluster, eid) or all(p["status"]["phase"] != "Running" for p in pods_of(cluster, eid)),
+                 timeout=30, what="the Runner pods to stop")
     finally:
         server.stop()
 
