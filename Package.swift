@@ -219,6 +219,7 @@ let package = Package(
             name: "AssayServerTests",
             dependencies: [
                 "AssayServer",
+                "AssayKube",
                 "AssayStore",
                 "AssayTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

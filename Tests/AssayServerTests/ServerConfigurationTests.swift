@@ -1,4 +1,5 @@
 @testable import AssayServer
+import AssayKube
 import AssayStore
 import Configuration
 import Foundation
@@ -71,6 +72,15 @@ import Testing
         (["ASSAY_MAX_ARTIFACT_BYTES": "0"], "ASSAY_MAX_ARTIFACT_BYTES"),
         (["ASSAY_MAX_TRIALS": "-3"], "ASSAY_MAX_TRIALS"),
         (["ASSAY_CONFIG_FILE": "/nonexistent/assay.json"], "ASSAY_CONFIG_FILE"),
+        (["ASSAY_EXECUTOR": "kubernetes", "ASSAY_RUNNER_SERVER_URL": "http://assay:8080"], "ASSAY_RUNNER_IMAGE"),
+        (["ASSAY_EXECUTOR": "kubernetes", "ASSAY_RUNNER_IMAGE": "assay/runner:1"], "ASSAY_RUNNER_SERVER_URL"),
+        (["ASSAY_RUNNER_SERVER_URL": "assay:8080"], "ASSAY_RUNNER_SERVER_URL"),
+        (["ASSAY_RUNNER_PULL_POLICY": "sometimes"], "ASSAY_RUNNER_PULL_POLICY"),
+        (["ASSAY_RUNNER_NODE_SELECTOR": "pool"], "ASSAY_RUNNER_NODE_SELECTOR"),
+        (["ASSAY_RUNNER_TOLERATIONS": "{\"key\": \"x\"}"], "ASSAY_RUNNER_TOLERATIONS"),
+        (["ASSAY_RUNNER_BACKOFF_LIMIT": "-1"], "ASSAY_RUNNER_BACKOFF_LIMIT"),
+        (["ASSAY_KUBE_RESYNC_SECONDS": "0"], "ASSAY_KUBE_RESYNC_SECONDS"),
+        (["ASSAY_KUBE_IMAGE_PULL_GRACE_SECONDS": "soon"], "ASSAY_KUBE_IMAGE_PULL_GRACE_SECONDS"),
     ])
     func anUnusableValueIsAnErrorNamingItsKey(environment: [String: String], key: String) async throws {
         let error = await #expect(throws: ConfigurationError.self) { try await load(environment) }
@@ -124,5 +134,35 @@ import Testing
         }
         #expect(error?.key == "ASSAY_STORE_URL")
         #expect(error?.description.contains("db-secret") == false)
+    }
+
+    @Test func theKubernetesSettingsReachTheJobBuilder() async throws {
+        let configuration = try await load([
+            "ASSAY_EXECUTOR": "kubernetes", "ASSAY_RUNNER_IMAGE": "registry.example/assay-runner:1", "ASSAY_NAMESPACE": "research",
+            "ASSAY_PUBLIC_URL": "https://assay.example.org", "ASSAY_RUNNER_SERVER_URL": "http://assay.research.svc:8080",
+            "ASSAY_RUNNER_PULL_POLICY": "always", "ASSAY_RUNNER_PULL_SECRETS": "regcred, other",
+            "ASSAY_RUNNER_NODE_SELECTOR": "pool=gpu, zone=a",
+            "ASSAY_RUNNER_TOLERATIONS": #"[{"key":"nvidia.com/gpu","operator":"Exists","effect":"NoSchedule"}]"#,
+            "ASSAY_RUNNER_SERVICE_ACCOUNT": "assay-runner", "ASSAY_RUNNER_TTL_SECONDS": "600", "ASSAY_RUNNER_BACKOFF_LIMIT": "5",
+            "ASSAY_KUBE_RESYNC_SECONDS": "10", "ASSAY_KUBE_IMAGE_PULL_GRACE_SECONDS": "0", "ASSAY_KUBE_UNSCHEDULABLE_GRACE_SECONDS": "30",
+        ])
+        let settings = try configuration.kubeSettings()
+        #expect(settings.namespace == "research" && settings.runnerImage == "registry.example/assay-runner:1")
+        #expect(settings.serverURL == "http://assay.research.svc:8080")
+        #expect(settings.imagePullPolicy == .always && settings.imagePullSecrets == ["regcred", "other"])
+        #expect(settings.nodeSelector == ["pool": "gpu", "zone": "a"])
+        #expect(settings.tolerations == [Toleration(key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule")])
+        #expect(settings.serviceAccountName == "assay-runner")
+        #expect(settings.ttlSecondsAfterFinished == 600 && settings.backoffLimit == 5)
+        #expect(configuration.kubernetes.resyncSeconds == 10)
+        #expect(configuration.kubernetes.imagePullGraceSeconds == 0 && configuration.kubernetes.unschedulableGraceSeconds == 30)
+        #expect(configuration.description.contains("ASSAY_RUNNER_SERVER_URL=http://assay.research.svc:8080"))
+    }
+
+    @Test func runnersReachThePublicURLWhenNoRunnerURLIsSet() async throws {
+        let configuration = try await load([
+            "ASSAY_EXECUTOR": "kubernetes", "ASSAY_RUNNER_IMAGE": "r:1", "ASSAY_PUBLIC_URL": "https://assay.example.org",
+        ])
+        #expect(try configuration.kubeSettings().serverURL == "https://assay.example.org")
     }
 }

@@ -654,6 +654,32 @@ def test_memory_limit_oomkilled(cluster):
     cluster.delete("pods", "oom")
 
 
+def test_a_container_is_its_whole_process_tree(cluster, tmp_path):
+    """Like a cgroup: memory counts children in sessions of their own, and a
+    deleted pod takes them along (Assay's Runner starts each trial with setsid)."""
+    pidfile = tmp_path / "child.pid"
+    hog = "import time; b = bytearray(150 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); time.sleep(30)"
+    script = (f"import os, subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', {hog!r}], start_new_session=True); "
+              f"open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(30)")
+    cluster.create("pods", pod("tree-oom", script, image=PY, container={"resources": {"limits": {"memory": "96Mi"}}}))
+    p = cluster.wait_for(lambda: (lambda p: p if p["status"].get("phase") == "Failed" else None)(
+        cluster.get("pods", "tree-oom")), timeout=15)
+    assert p["status"]["containerStatuses"][0]["state"]["terminated"]["reason"] == "OOMKilled"
+    child = int(pidfile.read_text())
+    cluster.wait_for(lambda: not pid_alive(child), timeout=5, message="the child in its own session survived")
+    cluster.delete("pods", "tree-oom")
+
+    pidfile.unlink()
+    script = (f"import subprocess, time; p = subprocess.Popen(['sleep', '300'], start_new_session=True); "
+              f"open({str(pidfile)!r}, 'w').write(str(p.pid)); time.sleep(300)")
+    cluster.create("pods", pod("tree-delete", script, image=PY))
+    cluster.wait_for(lambda: pidfile.exists() and pidfile.read_text(), timeout=10)
+    child = int(pidfile.read_text())
+    time.sleep(0.3)  # the kubelet has seen it
+    cluster.delete("pods", "tree-delete", grace_seconds=1)
+    cluster.wait_for(lambda: not pid_alive(child), timeout=10, message="the child in its own session survived the pod")
+
+
 def test_image_pull_backoff_then_image_appears(cluster):
     cluster.create("pods", pod("pull", "echo pulled", image="example.org/missing:1"))
 

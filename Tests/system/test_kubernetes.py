@@ -27,6 +27,9 @@ KUBECTL = ROOT / ".venv" / "bin" / "kubectl"
 TRAIN = """
 import json, sys, time, os
 x = int(sys.argv[1])
+hog = bytearray(int(os.environ.get("ALLOCATE_MB", "0")) * 1024 * 1024)
+for i in range(0, len(hog), 4096):
+    hog[i] = 1  # touch every page, so it counts as resident
 time.sleep(float(os.environ.get("SLEEP", "0")))
 print("@assay " + json.dumps({"step": 1, "loss": 1.0 / x}), flush=True)
 """
@@ -246,6 +249,38 @@ def test_an_unpullable_image_fails_the_experiment_with_ImagePullBackOff(cluster,
         server.stop()
 
 
+def test_runner_pods_killed_for_memory_fail_the_experiment_with_OOMKilled(cluster, server_bin, tmp_path):
+    server = kube_server(server_bin, tmp_path / "server", cluster, extra={"ASSAY_RUNNER_BACKOFF_LIMIT": "1"}).start()
+    try:
+        token = server.user_token("ada")
+        decl = declaration(count=2, workers=1)
+        decl["env"]["ALLOCATE_MB"] = "300"
+        decl["resources"]["memory"] = "128Mi"
+        eid = submit(server, token, decl)
+        done = wait_final(server, token, eid, cluster=cluster)
+        assert done["status"] == "failed"
+        assert done["reason"].startswith("OOMKilled: runner pod"), done["reason"]
+        assert "BackoffLimitExceeded: 2 runner pods failed" in done["reason"], done["reason"]
+    finally:
+        server.stop()
+
+
+def test_the_declarations_deadline_stops_the_job_and_fails_the_experiment(cluster, server_bin, tmp_path):
+    server = kube_server(server_bin, tmp_path / "server", cluster).start()
+    try:
+        token = server.user_token("ada")
+        eid = submit(server, token, declaration(count=4, workers=1, sleep=60, deadline="3s"))
+        wait_for(lambda: jobs_of(cluster, eid), what="the Job")
+        assert jobs_of(cluster, eid)[0]["spec"]["activeDeadlineSeconds"] <= 3
+        done = wait_final(server, token, eid, cluster=cluster)
+        assert done["status"] == "failed"
+        assert done["reason"].startswith("DeadlineExceeded: "), done["reason"]
+        wait_for(lambda: not pods_of(cluster, eid) or all(p["status"]["phase"] != "Running" for p in pods_of(cluster, eid)),
+                 timeout=30, what="the Runner pods to stop")
+    finally:
+        server.stop()
+
+
 def test_dropped_watches_and_410_gone_are_survived(cluster, server_bin, tmp_path):
     server = kube_server(server_bin, tmp_path / "server", cluster).start()
     try:
@@ -351,3 +386,82 @@ def test_a_role_without_job_creation_fails_the_experiment_with_the_api_servers_r
     finally:
         server.stop()
         c.stop()
+
+
+# Every verb of the Role, and a scenario that needs each: a Runner that fails
+# (its log is read; its Job and pods are read again before the experiment is
+# failed) and a canceled experiment (its Job and Secret are deleted).
+ROLE_VERBS = [("jobs", v) for v in ("create", "get", "list", "watch", "delete")] + \
+             [("pods", v) for v in ("get", "list", "watch")] + [("pods/log", "get")] + \
+             [("secrets", v) for v in ("create", "delete")]
+
+
+def role_scenario(tmp_path, runner_bin, server_bin, rbac_docs, refused=None):
+    """Runs the scenario; returns the requests the server's service account made.
+    With `refused` (resource, verb), it stops as soon as that request met a 403."""
+    failing = tmp_path / "image-bin" / "failing-runner"
+    failing.parent.mkdir(parents=True, exist_ok=True)
+    failing.write_text("#!/bin/sh\necho 'runner: cannot reach the server' >&2\nexit 3\n")
+    failing.chmod(0o755)
+    c = KubeTestCluster(tmp_path / "cluster", namespace=NAMESPACE, rbac_docs=rbac_docs,
+                        images={IMAGE: [str(failing)]}, pod_failure_backoff_seconds=1.0).start()
+    server = kube_server(server_bin, tmp_path / "server", c, extra={"ASSAY_RUNNER_BACKOFF_LIMIT": "1"})
+
+    def made():
+        return [r for r in c.requests() if r.get("user", "").startswith("system:serviceaccount")]
+
+    def seen_refusal():
+        return refused is not None and any(
+            r["status"] == 403 and (r["resource"], r["verb"]) == refused for r in made())
+
+    try:
+        try:
+            server.start()
+        except RuntimeError:
+            return made()
+        token = server.user_token("ada")
+        broken = submit(server, token, declaration(count=1, workers=1))
+        try:
+            wait_for(lambda: seen_refusal() or experiment(server, token, broken)["status"] == "failed",
+                     timeout=20, what="the failure")
+        except AssertionError:
+            pass  # without a verb it may never be noticed; the 403s tell
+        if seen_refusal():
+            return made()
+        canceled = submit(server, token, declaration(count=1, workers=1))
+        try:
+            wait_for(lambda: seen_refusal() or jobs_of(c, canceled), timeout=10, what="the second Job")
+        except AssertionError:
+            pass
+        server.request("POST", f"/api/v1/experiments/{canceled}/cancel", token=token)
+        try:
+            wait_for(lambda: seen_refusal() or (not jobs_of(c, canceled) and not [
+                s for s in c.list("secrets") if canceled in s["metadata"]["name"]]), timeout=10, what="the cancel")
+        except AssertionError:
+            pass
+        return made()
+    finally:
+        server.stop()
+        c.stop()
+
+
+def test_the_role_is_sufficient(tmp_path, runner_bin, server_bin):
+    from kubeapi.rbac import load_docs
+    from kubeapi.harness import DEFAULT_RBAC
+
+    made = role_scenario(tmp_path, runner_bin, server_bin, load_docs(DEFAULT_RBAC))
+    refused = [r for r in made if r["status"] == 403]
+    assert not refused, refused
+    used = {(r["resource"], r["verb"]) for r in made}
+    assert used == set(ROLE_VERBS), f"used {sorted(used)}, the Role grants {sorted(ROLE_VERBS)}"
+
+
+@pytest.mark.parametrize("resource,verb", ROLE_VERBS, ids=lambda x: x)
+def test_the_role_is_minimal(tmp_path, runner_bin, server_bin, resource, verb):
+    from kubeapi.rbac import load_docs, remove_verb
+    from kubeapi.harness import DEFAULT_RBAC
+
+    made = role_scenario(tmp_path, runner_bin, server_bin, remove_verb(load_docs(DEFAULT_RBAC), verb, resource),
+                         refused=(resource, verb))
+    assert any(r["status"] == 403 and r["resource"] == resource and r["verb"] == verb for r in made), \
+        f"without {verb} on {resource} the executor never needed it: {[(r['resource'], r['verb'], r['status']) for r in made]}"

@@ -29,6 +29,15 @@ def _now_iso():
     return iso()
 
 
+def _start_time(pid: int):
+    """A process's start time (field 22 of /proc/PID/stat), or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[19]
+    except OSError:
+        return None
+
+
 class ContainerRun:
     def __init__(self, name: str, init: bool):
         self.name = name
@@ -49,6 +58,9 @@ class ContainerRun:
         self.last_state: dict = {}
         self.restart_at: float | None = None
         self.memory_limit: int | None = None
+        # Every process seen in the container (pid -> start time), as a cgroup would hold
+        # them: descendants that start sessions of their own (setsid) or are orphaned stay in.
+        self.members: dict[int, bytes] = {}
         self.container_id = ""
         self.log_path: str | None = None
         self.prev_log_path: str | None = None
@@ -419,8 +431,8 @@ class Kubelet:
                     elif run.term_sent is not None:
                         self._killpg(c, signal.SIGTERM)       # being deleted: the grace period runs
                     self.reaper.add(proc, lambda rc, run=run, c=c, proc=proc: self._on_exit(run, c, proc, rc))
-                    if c.memory_limit is not None:
-                        self.mem_wakeup.set()
+                    c.members = {}
+                    self.mem_wakeup.set()  # track its processes from now on
                 self.store.poke()
         self.write_pgids()
 
@@ -594,12 +606,20 @@ class Kubelet:
         return t
 
     def _killpg(self, c: ContainerRun, sig):
-        if c.pgid is None:
-            return
-        try:
-            os.killpg(c.pgid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
+        """SIGTERM goes to the container's main process group, as a runtime sends it to
+        PID 1; SIGKILL reaches every process the container ever had (its cgroup)."""
+        if c.pgid is not None:
+            try:
+                os.killpg(c.pgid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if sig == signal.SIGKILL:
+            for pid, started in list(c.members.items()):
+                if _start_time(pid) == started:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
 
     # ---- status -------------------------------------------------------------------
     def _container_status(self, cspec: dict, c: ContainerRun) -> dict:
@@ -688,17 +708,19 @@ class Kubelet:
 
     # ---- memory limits -------------------------------------------------------------
     def _memory_loop(self):
+        """Tracks each running container's processes (the root's descendants, kept even
+        when they start their own session or are orphaned) and enforces memory limits
+        on their summed RSS, as the container's cgroup would."""
         page = os.sysconf("SC_PAGE_SIZE")
         interval = self.cluster.config.memory_poll_interval
         while not self.stopping:
             with self.lock:
-                watched = {c.pgid: c for run in self.runs.values() for c in run.main + run.init
-                           if c.running and c.memory_limit is not None and c.pgid}
+                watched = [c for run in self.runs.values() for c in run.main + run.init if c.running and c.pgid]
             if not watched:
                 self.mem_wakeup.wait(1.0)
                 self.mem_wakeup.clear()
                 continue
-            rss = dict.fromkeys(watched, 0)
+            procs = {}  # pid -> (ppid, start time, rss bytes)
             for entry in os.listdir("/proc"):
                 if not entry.isdigit():
                     continue
@@ -707,13 +729,24 @@ class Kubelet:
                         fields = f.read().rsplit(b")", 1)[1].split()
                 except OSError:
                     continue
-                pgrp = int(fields[2])
-                if pgrp in rss:
-                    rss[pgrp] += int(fields[21]) * page
+                procs[int(entry)] = (int(fields[1]), fields[19], int(fields[21]) * page)
             with self.lock:
-                for pgid, used in rss.items():
-                    c = watched[pgid]
-                    if c.running and c.pgid == pgid and used > c.memory_limit:
+                for c in watched:
+                    if not c.running or c.pgid is None:
+                        continue
+                    if c.pgid in procs:
+                        c.members.setdefault(c.pgid, procs[c.pgid][1])
+                    alive = {pid: st for pid, st in c.members.items() if pid in procs and procs[pid][1] == st}
+                    grew = True
+                    while grew:
+                        grew = False
+                        for pid, (ppid, st, _) in procs.items():
+                            if ppid in alive and pid not in alive:
+                                alive[pid] = st
+                                grew = True
+                    c.members = alive
+                    used = sum(procs[pid][2] for pid in alive)
+                    if c.memory_limit is not None and used > c.memory_limit:
                         c.oom = True
                         self._killpg(c, signal.SIGKILL)
             time.sleep(interval)

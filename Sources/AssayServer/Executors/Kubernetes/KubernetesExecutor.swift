@@ -386,10 +386,13 @@ public final class KubernetesExecutor: Executor, Service {
         logger.error("could not create the runner job", metadata: ["experiment": "\(id)", "tries": "\(count)", "error": "\(error)"])
     }
 
+    /// Deletes a Job (its pods follow), and its token Secret at once rather
+    /// than when the garbage collector gets to it.
     private func deleteJob(_ name: String, experimentID: ExperimentID?, why: String) async {
         do {
             let existed = try await client.delete(.jobs, namespace: namespace, name: name, propagation: .background)
             state.withLock { _ = $0.jobs.removeValue(forKey: name) }
+            try await client.delete(.secrets, namespace: namespace, name: JobBuilder.secretName(forJobName: name), propagation: .background)
             if existed {
                 logger.info("runner job deleted", metadata: ["experiment": "\(experimentID ?? "-")", "job": "\(name)", "why": "\(why)"])
             }
