@@ -253,7 +253,11 @@ def test_every_pod_is_non_root_without_privilege_escalation_on_a_read_only_root(
         assert psc.get("runAsUser", 0) != 0, where
         assert (psc.get("seccompProfile") or {}).get("type") == "RuntimeDefault", where
         assert not any(spec.get(k) for k in ("hostNetwork", "hostPID", "hostIPC")), where
-        assert not any("hostPath" in v for v in spec.get("volumes") or []), where
+        # Pod Security Standard "restricted": only these volume types
+        restricted_volumes = {"emptyDir", "persistentVolumeClaim", "secret", "configMap", "projected", "downwardAPI",
+                              "csi", "ephemeral"}
+        for v in spec.get("volumes") or []:
+            assert set(v) - {"name"} <= restricted_volumes, (where, v)
         for c in all_containers(spec):
             sc = c.get("securityContext") or {}
             assert sc.get("allowPrivilegeEscalation") is False, (where, c["name"])
@@ -561,3 +565,19 @@ def test_notes_tell_how_to_reach_the_ui_and_read_the_admin_password():
             in text)
     existing = notes({"admin": {"existingSecret": "my-admin"}})
     assert "get secret my-admin -o jsonpath='{.data.password}'" in existing
+
+
+def test_long_release_names_still_give_valid_object_and_pod_label_names():
+    docs = render(name="a-very-long-release-name-for-assay-in-production-cluster", namespace="research")
+    for d in docs:
+        assert len(d["metadata"]["name"]) <= 52, d["metadata"]["name"]  # StatefulSet pods' revision label fits 63
+        kubernetes_validate.validate(d, "1.37.0", strict=True)
+    assert one(docs, "StatefulSet")["metadata"]["name"].endswith("-mongodb")
+
+
+def test_runner_service_account_can_be_an_existing_one_or_the_namespace_default():
+    docs = render({"runners": {"serviceAccount": {"create": False, "name": "ml-runner"}}})
+    assert env_value(docs, "ASSAY_RUNNER_SERVICE_ACCOUNT") == "ml-runner"
+    assert [sa["metadata"]["name"] for sa in by_kind(docs, "ServiceAccount")] == ["assay-server"]
+    docs = render({"runners": {"serviceAccount": {"create": False}}})
+    assert "ASSAY_RUNNER_SERVICE_ACCOUNT" not in env_of(server_container(docs))
