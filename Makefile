@@ -9,7 +9,7 @@ BUILD_FLAGS ?=
 BIN        := .build/debug
 DEMO_OUT   := assay-runs/demo-$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: demo test bench build build-tests deps swift-check venv clean
+.PHONY: demo test bench build build-tests deps swift-check venv clean manifests
 
 ## demo: build and run the example sweep on this machine: an embedded server
 ## (SQLite in ./assay-data) and Runner processes, no cluster
@@ -20,6 +20,7 @@ demo: deps build
 test: deps build-tests venv
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 	$(VPY) -m pytest -q Tests/kubeapi
+	$(VPY) -m pytest -q Tests/deploy
 	ASSAY_BIN=$(CURDIR)/$(BIN)/assay $(VPY) -m pytest -q Tests/system
 
 ## bench: benchmarks with ratios against baselines measured in the same run
@@ -31,6 +32,10 @@ bench: deps venv
 	$(VPY) benchmarks/ingest.py .build/release/assay-server
 	$(VPY) benchmarks/overhead.py .build/release/assay-server .build/release/assay-runner
 	$(VPY) benchmarks/kube.py .build/release/assay-server
+
+## manifests: render manifests/assay.yaml from helm/assay (a test fails when they drift)
+manifests: venv
+	$(VPY) Tests/deploy/render_manifests.py
 
 build: swift-check
 	$(SWIFT) build --product assay $(BUILD_FLAGS)

@@ -18,7 +18,14 @@ from assay_server import Server
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Tests" / "kubeapi"))
+sys.path.insert(0, str(ROOT / "Tests" / "deploy"))
 from kubeapi import KubeTestCluster  # noqa: E402
+from kubeapi.rbac import remove_verb  # noqa: E402
+from assay_chart import rendered_rbac  # noqa: E402
+
+# The RBAC every test runs under: the helm chart's rendered ServiceAccount, Role and
+# RoleBinding for a default install, exactly what a cluster would get.
+RBAC = rendered_rbac()
 
 IMAGE = "assay/runner:test"
 NAMESPACE = "assay"
@@ -63,7 +70,8 @@ def cluster(tmp_path, runner_bin):
     bin_dir = tmp_path / "image-bin"
     bin_dir.mkdir()
     (bin_dir / "assay-runner").symlink_to(runner_bin.resolve())
-    c = KubeTestCluster(tmp_path / "cluster", namespace=NAMESPACE, images={IMAGE: [str(bin_dir / "assay-runner")]})
+    c = KubeTestCluster(tmp_path / "cluster", namespace=NAMESPACE, images={IMAGE: [str(bin_dir / "assay-runner")]},
+                        rbac_docs=RBAC)
     c.start()
     yield c
     c.stop()
@@ -346,6 +354,14 @@ def test_a_wrong_ca_or_token_stops_the_server_with_a_clear_error_and_creates_not
     assert cluster.list("jobs") == [] and cluster.list("secrets") == []
 
 
+def test_the_chart_grants_the_roles_verbs_and_nothing_cluster_wide():
+    kinds = {d["kind"] for d in RBAC}
+    assert "ClusterRole" not in kinds and "ClusterRoleBinding" not in kinds
+    role = next(d for d in RBAC if d["kind"] == "Role")
+    granted = {(res, verb) for rule in role["rules"] for res in rule["resources"] for verb in rule["verbs"]}
+    assert granted == set(ROLE_VERBS)
+
+
 def test_actions_outside_the_role_are_refused(cluster):
     from kubernetes import client, config
     from kubernetes.client.rest import ApiException
@@ -369,11 +385,8 @@ def test_actions_outside_the_role_are_refused(cluster):
 
 
 def test_a_role_without_job_creation_fails_the_experiment_with_the_api_servers_reason(tmp_path, runner_bin, server_bin):
-    from kubeapi.rbac import load_docs, remove_verb
-    from kubeapi.harness import DEFAULT_RBAC
-
     c = KubeTestCluster(tmp_path / "cluster", namespace=NAMESPACE, images={IMAGE: [str(runner_bin)]},
-                        rbac_docs=remove_verb(load_docs(DEFAULT_RBAC), "create", "jobs")).start()
+                        rbac_docs=remove_verb(RBAC, "create", "jobs")).start()
     server = kube_server(server_bin, tmp_path / "server", c).start()
     try:
         token = server.user_token("ada")
@@ -446,10 +459,7 @@ def role_scenario(tmp_path, runner_bin, server_bin, rbac_docs, refused=None):
 
 
 def test_the_role_is_sufficient(tmp_path, runner_bin, server_bin):
-    from kubeapi.rbac import load_docs
-    from kubeapi.harness import DEFAULT_RBAC
-
-    made = role_scenario(tmp_path, runner_bin, server_bin, load_docs(DEFAULT_RBAC))
+    made = role_scenario(tmp_path, runner_bin, server_bin, RBAC)
     refused = [r for r in made if r["status"] == 403]
     assert not refused, refused
     used = {(r["resource"], r["verb"]) for r in made}
@@ -458,10 +468,7 @@ def test_the_role_is_sufficient(tmp_path, runner_bin, server_bin):
 
 @pytest.mark.parametrize("resource,verb", ROLE_VERBS, ids=lambda x: x)
 def test_the_role_is_minimal(tmp_path, runner_bin, server_bin, resource, verb):
-    from kubeapi.rbac import load_docs, remove_verb
-    from kubeapi.harness import DEFAULT_RBAC
-
-    made = role_scenario(tmp_path, runner_bin, server_bin, remove_verb(load_docs(DEFAULT_RBAC), verb, resource),
+    made = role_scenario(tmp_path, runner_bin, server_bin, remove_verb(RBAC, verb, resource),
                          refused=(resource, verb))
     assert any(r["status"] == 403 and r["resource"] == resource and r["verb"] == verb for r in made), \
         f"without {verb} on {resource} the executor never needed it: {[(r['resource'], r['verb'], r['status']) for r in made]}"
