@@ -154,6 +154,8 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
+            // The web UI's static files (plain HTML/CSS/JS modules, no build step).
+            resources: [.copy("UI/web")],
             swiftSettings: strict
         ),
         .executableTarget(

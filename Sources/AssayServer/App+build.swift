@@ -91,6 +91,7 @@ func buildRouter(
     RunnerController(store: store, smtp: configuration.smtp, publicURL: configuration.publicURL, live: live, metrics: metrics, now: environment.now)
         .addRoutes(to: runner)
     OpenAPIDocument.addRoutes(to: router)
+    UIController().addRoutes(to: router)
     return router
 }
 
