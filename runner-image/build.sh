@@ -5,7 +5,8 @@
 # tested here is what the images ship.
 #
 #   runner-image/build.sh resolve              fetch the Swift packages (a cached image layer)
-#   runner-image/build.sh PRODUCT [DEST_DIR]   build PRODUCT, copy it to DEST_DIR/PRODUCT
+#   runner-image/build.sh PRODUCT [DEST_DIR]   build PRODUCT, copy it to DEST_DIR/PRODUCT,
+#                                              with the resource bundles it loads beside it
 #
 # PRODUCT is assay-runner or assay-server. The Swift runtime and standard
 # library (and Foundation) are linked statically (--static-swift-stdlib, which
@@ -52,11 +53,23 @@ fi
 "$swift" build "${flags[@]}"
 
 if [ -n "$dest" ]; then
-  bin="$("$swift" build "${flags[@]}" --show-bin-path)/$product"
+  bin_path=$("$swift" build "${flags[@]}" --show-bin-path)
   mkdir -p "$dest"
-  install -m 0755 "$bin" "$dest/$product"
+  install -m 0755 "$bin_path/$product" "$dest/$product"
+  # SwiftPM resource bundles (<package>_<target>.resources, e.g. the server's
+  # web UI) are folders that Bundle.module looks for beside the executable;
+  # copy those this binary names. (Its fallback, the absolute build folder,
+  # exists only where it was built.)
+  for bundle in "$bin_path"/*.resources; do
+    [ -d "$bundle" ] || continue
+    if grep -qaF "$(basename "$bundle")" "$dest/$product"; then
+      rm -rf "${dest:?}/$(basename "$bundle")"
+      cp -R "$bundle" "$dest/"
+      chmod -R u=rwX,go=rX "$dest/$(basename "$bundle")"
+    fi
+  done
   if [ "${ASSAY_STRIP:-1}" = 1 ]; then
     strip --strip-debug "$dest/$product"
   fi
-  echo "$dest/$product"
+  ls -d "$dest"/*
 fi

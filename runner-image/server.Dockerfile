@@ -78,7 +78,8 @@ RUN apt-get update \
       --shell /usr/sbin/nologin assay \
  && install -d -o 65532 -g 65532 -m 0750 /var/lib/assay
 
-COPY --from=build /out/assay-server /usr/local/bin/assay-server
+# The binary, and beside it any resource bundle it loads (the server's web UI).
+COPY --from=build /out/ /usr/local/bin/
 
 ENV ASSAY_HOST=0.0.0.0 \
     ASSAY_PORT=8080 \

@@ -167,14 +167,25 @@ def test_builder_runs_the_shared_build_script(product, dockerfile):
     assert ["runner-image/build.sh", product, "/out"] in commands
     copies = [c.args.split() for c in build.all("COPY")]
     assert ["runner-image/build.sh", "runner-image/build.sh"] in copies
-    # every target folder Package.swift names is in the build context
+    # every target folder Package.swift names is copied (Sources/ and Tests/
+    # by convention, and each explicit path:), and let through the ignore file
+    copied = [c[0] for c in copies if len(c) == 2 and c[0] == c[1]]
     for folder in ("Sources", "Tests", "benchmarks/Sources"):
-        assert [folder, folder] in copies, folder
+        assert folder in copied, folder
+    manifest = (ROOT / "Package.swift").read_text()
+    ignore = dockerfile.with_name(dockerfile.name + ".dockerignore").read_text().splitlines()
+    allowed = [line[1:].rstrip("/") for line in ignore if line.startswith("!")]
+    for path in re.findall(r'path:\s*"([^"]+)"', manifest):
+        assert any(path == c or path.startswith(c + "/") for c in copied), f"{path} is not copied"
+        assert any(path == a or path.startswith(a + "/") for a in allowed), f"{path} is ignored"
     # nothing is built outside the script
     for argv in commands:
         assert not (argv[0] == "swift" and "build" in argv), f"a swift build outside build.sh: {argv}"
+    # the product with its resource bundles (build.sh puts nothing else in /out)
     final_copies = [c.args.split() for c in final.all("COPY")]
-    assert final_copies == [["--from=build", f"/out/{product}", f"/usr/local/bin/{product}"]]
+    assert final_copies == [["--from=build", "/out/", "/usr/local/bin/"]]
+    assert final.last("ENTRYPOINT").args == f'["/usr/local/bin/{product}"]'
+
 
 
 def test_build_script_is_release_static_stdlib():
@@ -423,6 +434,19 @@ def test_static_binary_loads_only_system_libraries_the_image_installs(variable, 
     if variable == "ASSAY_STATIC_SERVER":
         assert {"libmongoc-1.0.so.0", "libbson-1.0.so.0", "libsqlite3.so.0"} <= sonames
     assert not any("swift" in s.lower() for s in sonames)  # ...the Swift runtime does not
+
+
+@pytest.mark.parametrize("variable,dockerfile", BINARIES, ids=IMAGE_IDS)
+def test_resource_bundles_beside_the_binary(variable, dockerfile):
+    """Bundle.module looks for <package>_<target>.resources beside the
+    executable (else in the absolute build folder, which only exists where it
+    was built): every bundle the binary names is there, as the image has it."""
+    binary = built(variable)
+    names = set(re.findall(rb"[A-Za-z0-9_.-]+_[A-Za-z0-9_]+\.resources", binary.read_bytes()))
+    for name in sorted(n.decode() for n in names):
+        assert (binary.parent / name).is_dir(), f"{name} is not beside {binary}"
+    if variable == "ASSAY_STATIC_SERVER":
+        assert any(b"AssayServer" in n for n in names), "the server's UI bundle is not named in the binary"
 
 
 def hidden_toolchain_prefix() -> list[str] | None:
