@@ -65,6 +65,8 @@ public protocol ExperimentStore: Sendable {
     /// pull, unschedulable…); the rest of its trials count as canceled like a cancel.
     func failExperiment(id: ExperimentID, reason: String, now: Date) async throws -> ExperimentRecord?
     func setArchived(id: ExperimentID, owner: UserID, archived: Bool) async throws -> ExperimentRecord?
+    /// Makes the experiment readable by every signed-in user (or only its owner again).
+    func setPublic(id: ExperimentID, owner: UserID, isPublic: Bool) async throws -> ExperimentRecord?
     /// Deletes the experiment with its trials, metrics, logs and batches.
     func deleteExperiment(id: ExperimentID, owner: UserID) async throws -> Bool
 

@@ -80,12 +80,27 @@ struct ConformanceExperimentsTests {
         try await expectNotFound(store, experiment: experiment.id, owner: bob.id)
         #expect(try await store.cancelExperiment(id: experiment.id, owner: bob.id, now: T0) == nil)
         #expect(try await store.setArchived(id: experiment.id, owner: bob.id, archived: true) == nil)
+        #expect(try await store.setPublic(id: experiment.id, owner: bob.id, isPublic: true) == nil)
         #expect(try await store.deleteExperiment(id: experiment.id, owner: bob.id) == false)
         // Still all there for its owner.
         let mine = try #require(try await store.experiment(id: experiment.id, owner: ada.id))
         #expect(mine.status == .running && !mine.archived)
         #expect(try await store.trials(experiment: experiment.id, owner: ada.id, query: TrialQuery()).count == 1)
         #expect(try await store.experiment(id: "00000000000000000000000000", owner: ada.id) == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func onlyTheOwnerMakesAnExperimentPublicAndItSurvivesStateChanges(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        let (ada, experiment) = try await seed(store, trials: 2)
+        #expect(try await store.experiment(id: experiment.id, owner: ada.id)?.isPublic == false)
+        #expect(try await store.setPublic(id: experiment.id, owner: ada.id, isPublic: true)?.isPublic == true)
+        // A later state write (cancel) keeps the flag.
+        _ = try await store.cancelExperiment(id: experiment.id, owner: ada.id, now: T0)
+        let record = try #require(try await store.experiment(id: experiment.id, owner: nil))
+        #expect(record.isPublic && record.status == .canceled)
+        #expect(try await store.setPublic(id: experiment.id, owner: ada.id, isPublic: false)?.isPublic == false)
+        #expect(try await store.experiment(id: experiment.id, owner: ada.id)?.isPublic == false)
     }
 
     @Test(arguments: StoreKind.allCases)

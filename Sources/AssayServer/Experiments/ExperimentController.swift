@@ -25,6 +25,7 @@ struct ExperimentController: Sendable {
         group.post("experiments/{id}/archive", use: archive)
         group.post("experiments/{id}/rerun", use: rerun)
         group.delete("experiments/{id}", use: delete)
+        group.post("experiments/{id}/visibility", use: visibility)
     }
 
     @Sendable func create(_ request: Request, context: AssayRequestContext) async throws -> EditedResponse<CreatedExperimentResponse> {
@@ -101,12 +102,12 @@ struct ExperimentController: Sendable {
             page.limit = value
         }
         let result = try await store.experiments(owner: user.id, filter: filter, page: page)
-        return ExperimentListResponse(items: result.items.map(ExperimentSummary.init), next: result.next)
+        return ExperimentListResponse(items: result.items.map { ExperimentSummary($0, ownerName: user.username) }, next: result.next)
     }
 
     @Sendable func get(_ request: Request, context: AssayRequestContext) async throws -> ExperimentDetail {
-        let user = try context.requireUser()
-        return ExperimentDetail(try await experiment(context, owner: user.id))
+        let (record, _) = try await readable(context)
+        return ExperimentDetail(record, ownerName: try await ownerName(of: record, context: context))
     }
 
     @Sendable func cancel(_ request: Request, context: AssayRequestContext) async throws -> ExperimentSummary {
@@ -118,7 +119,7 @@ struct ExperimentController: Sendable {
         try await executor.cancel(record)
         await live.publish(id, [LiveEventPayloads.experiment(record)], final: record.status.isFinal)
         context.logger.info("experiment canceled", metadata: ["experiment": "\(id)"])
-        return ExperimentSummary(record)
+        return ExperimentSummary(record, ownerName: user.username)
     }
 
     @Sendable func archive(_ request: Request, context: AssayRequestContext) async throws -> ExperimentSummary {
@@ -129,7 +130,22 @@ struct ExperimentController: Sendable {
         guard let record = try await store.setArchived(id: id, owner: user.id, archived: archived) else {
             throw APIError.notFound("experiment")
         }
-        return ExperimentSummary(record)
+        return ExperimentSummary(record, ownerName: user.username)
+    }
+
+    /// `{"public": true}` makes the experiment readable by every signed-in user with its
+    /// link (its page, trials, logs, metrics, results, live events); only its owner can
+    /// change that, or anything else about it.
+    @Sendable func visibility(_ request: Request, context: AssayRequestContext) async throws -> ExperimentSummary {
+        let user = try context.requireUser()
+        let id = try Self.experimentID(context)
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let body = try StrictJSONDecoder.decode(VisibilityRequest.self, from: Data(buffer: buffer))
+        guard let record = try await store.setPublic(id: id, owner: user.id, isPublic: body.public) else {
+            throw APIError.notFound("experiment")
+        }
+        context.logger.info("experiment visibility changed", metadata: ["experiment": "\(id)", "public": "\(body.public)"])
+        return ExperimentSummary(record, ownerName: user.username)
     }
 
     @Sendable func rerun(_ request: Request, context: AssayRequestContext) async throws -> EditedResponse<CreatedExperimentResponse> {
@@ -150,6 +166,24 @@ struct ExperimentController: Sendable {
         guard try await store.deleteExperiment(id: record.id, owner: user.id) else { throw APIError.notFound("experiment") }
         context.logger.info("experiment deleted", metadata: ["experiment": "\(record.id)"])
         return Response(status: .noContent)
+    }
+
+    /// The experiment named by `{id}` if the caller may read it (theirs, or public), with
+    /// the owner to scope store reads by (nil for a public one read by someone else).
+    /// Anything else is 404: another user's private experiment does not exist for them.
+    func readable(_ context: AssayRequestContext) async throws -> (record: ExperimentRecord, scope: UserID?) {
+        let user = try context.requireUser()
+        let id = try Self.experimentID(context)
+        if let mine = try await store.experiment(id: id, owner: user.id) { return (mine, user.id) }
+        if let shared = try await store.experiment(id: id, owner: nil), shared.isPublic { return (shared, nil) }
+        throw APIError.notFound("experiment")
+    }
+
+    /// The username of the record's owner (the caller's, or looked up for a public one).
+    func ownerName(of record: ExperimentRecord, context: AssayRequestContext) async throws -> String? {
+        let user = try context.requireUser()
+        if record.owner == user.id { return user.username }
+        return try await store.user(id: record.owner)?.username
     }
 
     /// The caller's experiment named by the `{id}` parameter, or 404.

@@ -27,8 +27,14 @@ struct ExperimentSummary: ResponseCodable {
     var finishedAt: Date?
     /// The completion mail: `pending`, `claimed`, `sent` or `failed` (with the last error).
     var notification: NotificationStatus
+    /// Readable by every signed-in user with the link (set by the owner).
+    var `public`: Bool
+    /// The owner's username (nil where it was not looked up).
+    var owner: String?
 
-    init(_ record: ExperimentRecord) {
+    init(_ record: ExperimentRecord, ownerName: String? = nil) {
+        `public` = record.isPublic
+        owner = ownerName
         id = record.id
         name = record.name
         description = record.description
@@ -52,8 +58,8 @@ struct ExperimentDetail: ResponseEncodable {
     var summary: ExperimentSummary
     var declaration: String
 
-    init(_ record: ExperimentRecord) {
-        summary = ExperimentSummary(record)
+    init(_ record: ExperimentRecord, ownerName: String? = nil) {
+        summary = ExperimentSummary(record, ownerName: ownerName)
         declaration = record.declaration
     }
 
@@ -85,4 +91,11 @@ struct ArchiveRequest: StrictDecodable {
     typealias Field = CodingKeys
     enum CodingKeys: String, CodingKey, CaseIterable { case archived }
     var archived: Bool
+}
+
+/// `POST /api/v1/experiments/{id}/visibility`: `{"public": true}` or `false`.
+struct VisibilityRequest: StrictDecodable {
+    typealias Field = CodingKeys
+    enum CodingKeys: String, CodingKey, CaseIterable { case `public` }
+    var `public`: Bool
 }

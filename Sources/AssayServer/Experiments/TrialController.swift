@@ -17,12 +17,12 @@ struct TrialController: Sendable {
         group.get("experiments/{id}/results.csv", use: resultsCSV)
         group.get("experiments/{id}/results.json", use: resultsJSON)
         group.get("experiments/{id}/bundle.zip", use: bundle)
+        group.get("experiments/{id}/trials/{index}/metrics", use: metrics)
     }
 
     /// `?metric=loss&order=asc|desc&status=&offset=&limit=` (index order without `metric`).
     @Sendable func trials(_ request: Request, context: AssayRequestContext) async throws -> TrialListResponse {
-        let user = try context.requireUser()
-        let record = try await experiments.experiment(context, owner: user.id)
+        let (record, scope) = try await experiments.readable(context)
         let query = request.uri.queryParameters
         var trialQuery = TrialQuery()
         let descending: Bool
@@ -49,14 +49,13 @@ struct TrialController: Sendable {
             trialQuery.limit = value
         }
         let plan = try Self.plan(record)
-        let found = try await store.trials(experiment: record.id, owner: user.id, query: trialQuery)
+        let found = try await store.trials(experiment: record.id, owner: scope, query: trialQuery)
         return TrialListResponse(items: found.map { TrialResponse($0, planned: plan?[$0.index]) })
     }
 
     /// `?limit=` lines (default 1000, at most 10000), the last ones, oldest first.
     @Sendable func logs(_ request: Request, context: AssayRequestContext) async throws -> LogListResponse {
-        let user = try context.requireUser()
-        let record = try await experiments.experiment(context, owner: user.id)
+        let (record, scope) = try await experiments.readable(context)
         guard let index = context.parameters.get("index", as: Int.self), (0..<record.trialCount).contains(index) else {
             throw APIError.notFound("trial")
         }
@@ -65,8 +64,22 @@ struct TrialController: Sendable {
             guard let value = Int(text), (1...10_000).contains(value) else { throw APIError.badRequest("limit must be 1 to 10000") }
             limit = value
         }
-        let lines = try await store.logs(experiment: record.id, trial: index, owner: user.id, limit: limit)
+        let lines = try await store.logs(experiment: record.id, trial: index, owner: scope, limit: limit)
         return LogListResponse(lines: lines)
+    }
+
+    /// Every metric series the trial reported (`@assay` lines), by step, for charts.
+    @Sendable func metrics(_ request: Request, context: AssayRequestContext) async throws -> MetricSeriesResponse {
+        let (record, scope) = try await experiments.readable(context)
+        guard let index = context.parameters.get("index", as: Int.self), (0..<record.trialCount).contains(index) else {
+            throw APIError.notFound("trial")
+        }
+        let series = try await store.metricSeries(experiment: record.id, trial: index, owner: scope)
+        return MetricSeriesResponse(trial: index, series: series.flatMap { attempt in
+            attempt.values.keys.sorted().map { name in
+                MetricSeriesResponse.Series(name: name, attempt: attempt.attempt, steps: attempt.steps, values: attempt.values[name] ?? [])
+            }
+        })
     }
 
     @Sendable func resultsCSV(_ request: Request, context: AssayRequestContext) async throws -> Response {
@@ -88,8 +101,8 @@ struct TrialController: Sendable {
     /// YAML too) and `logs/trial-<index>.log` for every leased trial, written
     /// into the response one entry at a time.
     @Sendable func bundle(_ request: Request, context: AssayRequestContext) async throws -> Response {
-        let user = try context.requireUser()
         let (record, table) = try await results(context)
+        let scope = try await experiments.readable(context).scope
         let indexes = table.rows.map(\.trial.index).sorted()
         let store = self.store
         let modified = record.finishedAt ?? record.createdAt
@@ -99,7 +112,7 @@ struct TrialController: Sendable {
             try await writer.write(zip.entry(named: "results.json", contents: Array(table.json(experiment: record.id).utf8)))
             try await writer.write(zip.entry(named: "assay.yaml", contents: Array(record.declaration.utf8)))
             for index in indexes where zip.entryCount < ZipStream.maxEntries {
-                let lines = try await store.logs(experiment: record.id, trial: index, owner: user.id, limit: Self.bundleLogLines)
+                let lines = try await store.logs(experiment: record.id, trial: index, owner: scope, limit: Self.bundleLogLines)
                 let text = lines.map { "[\($0.attempt) \($0.stream.rawValue)] \($0.text)\n" }.joined()
                 try await writer.write(zip.entry(named: "logs/trial-\(index).log", contents: Array(text.utf8)))
             }
@@ -117,9 +130,8 @@ struct TrialController: Sendable {
 
     /// Every leased trial as a row of AssayCore's results table.
     private func results(_ context: AssayRequestContext) async throws -> (ExperimentRecord, ResultsTable) {
-        let user = try context.requireUser()
-        let record = try await experiments.experiment(context, owner: user.id)
-        return (record, try await ExperimentResults.table(of: record, owner: user.id, store: store))
+        let (record, scope) = try await experiments.readable(context)
+        return (record, try await ExperimentResults.table(of: record, owner: scope, store: store))
     }
 
     /// The plan of a stored declaration (nil if it no longer parses, which a
@@ -156,4 +168,17 @@ struct TrialListResponse: ResponseEncodable {
 
 struct LogListResponse: ResponseEncodable {
     var lines: [LogLine]
+}
+
+/// `GET …/trials/{index}/metrics`: one series per metric and attempt, steps and values aligned
+/// (null where the step or the value was not reported).
+struct MetricSeriesResponse: ResponseEncodable {
+    struct Series: Encodable {
+        var name: String
+        var attempt: Int
+        var steps: [Int?]
+        var values: [Double?]
+    }
+    var trial: Int
+    var series: [Series]
 }

@@ -16,13 +16,12 @@ struct LiveEventController: Sendable {
     }
 
     @Sendable func events(_ request: Request, context: AssayRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let record = try await experiments.experiment(context, owner: user.id)
+        let (record, scope) = try await experiments.readable(context)
         let (replay, stream) = await live.subscribe(
             record.id, after: request.headers[.lastEventID], live: !record.status.isFinal)
         // A finished experiment: what is kept, then its final state (no id: nothing to resume after).
         let closing: [(type: String, data: String)] = if stream == nil {
-            [LiveEventPayloads.experiment(try await store.experiment(id: record.id, owner: user.id) ?? record)]
+            [LiveEventPayloads.experiment(try await store.experiment(id: record.id, owner: scope) ?? record)]
         } else {
             []
         }

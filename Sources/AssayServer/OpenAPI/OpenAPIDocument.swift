@@ -63,7 +63,7 @@ enum OpenAPIDocument {
               properties: {id: {type: string}, status: {$ref: "#/components/schemas/ExperimentStatus"}, trials: {type: integer}}
             Experiment:
               type: object
-              required: [id, name, tags, status, trials, counts, maxAttempts, archived, createdAt, notification]
+              required: [id, name, tags, status, trials, counts, maxAttempts, archived, createdAt, notification, public]
               properties:
                 id: {type: string}
                 name: {type: string}
@@ -76,6 +76,8 @@ enum OpenAPIDocument {
                 artifact: {type: string}
                 maxAttempts: {type: integer}
                 archived: {type: boolean}
+                public: {type: boolean, description: "readable by every signed-in user with the link"}
+                owner: {type: string, description: "the owner's username"}
                 createdAt: {type: string, format: date-time}
                 startedAt: {type: string, format: date-time}
                 finishedAt: {type: string, format: date-time}
@@ -185,6 +187,11 @@ enum OpenAPIDocument {
               parameters: [{$ref: "#/components/parameters/id"}]
               requestBody: {required: false, content: {application/json: {schema: {type: object, additionalProperties: false, required: [archived], properties: {archived: {type: boolean}}}}}}
               responses: {"200": {description: "The experiment", content: {application/json: {schema: {$ref: "#/components/schemas/Experiment"}}}}, "400": {$ref: "#/components/responses/Error"}, "401": {$ref: "#/components/responses/Error"}, "404": {$ref: "#/components/responses/Error"}}
+          /api/v1/experiments/{id}/visibility:
+            post:
+              parameters: [{$ref: "#/components/parameters/id"}]
+              requestBody: {required: true, content: {application/json: {schema: {type: object, additionalProperties: false, required: [public], properties: {public: {type: boolean}}}}}}
+              responses: {"200": {description: "The experiment", content: {application/json: {schema: {$ref: "#/components/schemas/Experiment"}}}}, "400": {$ref: "#/components/responses/Error"}, "401": {$ref: "#/components/responses/Error"}, "404": {$ref: "#/components/responses/Error"}}
           /api/v1/experiments/{id}/rerun:
             post:
               parameters: [{$ref: "#/components/parameters/id"}]
@@ -203,6 +210,10 @@ enum OpenAPIDocument {
             get:
               parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/index"}, {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 10000}}]
               responses: {"200": {description: "The last lines", content: {application/json: {schema: {type: object, required: [lines], properties: {lines: {type: array, items: {type: object, properties: {attempt: {type: integer}, stream: {type: string, enum: [stdout, stderr]}, text: {type: string}}}}}}}}}, "401": {$ref: "#/components/responses/Error"}, "404": {$ref: "#/components/responses/Error"}}
+          /api/v1/experiments/{id}/trials/{index}/metrics:
+            get:
+              parameters: [{$ref: "#/components/parameters/id"}, {$ref: "#/components/parameters/index"}]
+              responses: {"200": {description: "One series per metric and attempt, steps and values aligned", content: {application/json: {schema: {type: object, required: [trial, series], properties: {trial: {type: integer}, series: {type: array, items: {type: object, required: [name, attempt, steps, values], properties: {name: {type: string}, attempt: {type: integer}, steps: {type: array, items: {type: [integer, "null"]}}, values: {type: array, items: {type: [number, "null"]}}}}}}}}}}, "401": {$ref: "#/components/responses/Error"}, "404": {$ref: "#/components/responses/Error"}}
           /api/v1/experiments/{id}/results.csv:
             get:
               parameters: [{$ref: "#/components/parameters/id"}]

@@ -133,13 +133,16 @@ public struct ExperimentRecord: Sendable, Hashable, Codable {
     public var finishedAt: Date?
     public var archived: Bool
     public var notification: NotificationStatus
+    /// Readable by every signed-in user with the link, not only its owner (the owner decides).
+    public var isPublic: Bool
 
     public init(
         id: ExperimentID, owner: UserID, name: String, description: String?, tags: [String], declaration: String,
         artifact: ArtifactID?, trialCount: Int, maxAttempts: Int, leaseSeconds: Double, status: ExperimentStatus,
         reason: String?, counts: TrialCounts, createdAt: Date, startedAt: Date?, finishedAt: Date?, archived: Bool,
-        notification: NotificationStatus
+        notification: NotificationStatus, isPublic: Bool = false
     ) {
+        self.isPublic = isPublic
         self.id = id
         self.owner = owner
         self.name = name

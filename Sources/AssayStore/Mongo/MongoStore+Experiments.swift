@@ -115,6 +115,14 @@ extension MongoStore {
         }
     }
 
+    public func setPublic(id: ExperimentID, owner: UserID, isPublic: Bool) async throws -> ExperimentRecord? {
+        try await run { connection in
+            try connection.findAndModify(Collections.experiments, query: ["_id": .string(id), "owner": .string(owner)],
+                                         update: ["$set": ["public": .bool(isPublic)]], projection: StoredExperiment.projection)
+                .map { try StoredExperiment(document: $0).record }
+        }
+    }
+
     /// The experiment goes first (it disappears for everyone at once), then what belongs to it.
     public func deleteExperiment(id: ExperimentID, owner: UserID) async throws -> Bool {
         try await run { connection in

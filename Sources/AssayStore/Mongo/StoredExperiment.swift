@@ -51,7 +51,8 @@ struct StoredExperiment: Sendable {
                 claimedBy: notification.optionalString("claimedBy"),
                 attempts: notification.optionalInt("attempts") ?? 0,
                 lastError: notification.optionalString("lastError"),
-                sentAt: notification.optionalDate("sentAt")))
+                sentAt: notification.optionalDate("sentAt")),
+            isPublic: document.bool("public"))
         nextIndex = try document.int("nextIndex")
         journalSize = document.optionalInt("journalSize") ?? 0
     }
@@ -77,6 +78,7 @@ struct StoredExperiment: Sendable {
             "startedAt": .null,
             "finishedAt": .null,
             "archived": false,
+            "public": false,
             "notification": [
                 "state": .string(NotificationState.pending.rawValue), "claimedBy": .null, "attempts": 0,
                 "lastError": .null, "sentAt": .null,

@@ -96,6 +96,15 @@ extension SQLiteStore {
         }
     }
 
+    public func setPublic(id: ExperimentID, owner: UserID, isPublic: Bool) async throws -> ExperimentRecord? {
+        try await write { db in
+            guard var experiment = try StoredExperiment.fetch(db, id: id, owner: owner) else { return nil }
+            experiment.record.isPublic = isPublic
+            try experiment.save(db)
+            return experiment.record
+        }
+    }
+
     /// Deletes the experiment; its trials, attempts, metrics, logs and batches go
     /// with it (foreign keys cascade), and so do its runner tokens.
     public func deleteExperiment(id: ExperimentID, owner: UserID) async throws -> Bool {

@@ -28,6 +28,9 @@ extension SQLiteStore {
             // Trials of an older database count none: their lost leases spent retries already.
             try db.execute(sql: "ALTER TABLE trials ADD COLUMN lostLeases INTEGER NOT NULL DEFAULT 0 CHECK (lostLeases >= 0)")
         }
+        migrator.registerMigration("v3: public experiments") { db in
+            try db.execute(sql: "ALTER TABLE experiment_states ADD COLUMN public INTEGER NOT NULL DEFAULT 0")
+        }
         let known = Set(migrator.migrations)
         let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
         if let unknown = applied.subtracting(known).sorted().first {

@@ -63,7 +63,8 @@ extension SQLiteStore {
                 startedAt: try optionalDate(row, "startedAt"),
                 finishedAt: try optionalDate(row, "finishedAt"),
                 archived: try row.decode(forColumn: "archived"),
-                notification: notification)
+                notification: notification,
+                isPublic: try row.decode(forColumn: "public"))
             nextIndex = try row.decode(forColumn: "nextIndex")
         }
 
@@ -106,7 +107,7 @@ extension SQLiteStore {
         private static let stateColumns = [
             "status", "reason", "nextIndex", "pending", "running", "succeeded", "failed", "timedOut", "canceled",
             "startedAt", "finishedAt", "archived", "notificationState", "notificationClaimedBy", "notificationAttempts",
-            "notificationLastError", "notificationSentAt",
+            "notificationLastError", "notificationSentAt", "public",
         ]
 
         /// The values of `stateColumns`, in order; refuses counts that do not add up.
@@ -122,7 +123,7 @@ extension SQLiteStore {
                     counts.pending, counts.running, counts.succeeded, counts.failed, counts.timedOut, counts.canceled,
                     record.startedAt?.timeIntervalSince1970, record.finishedAt?.timeIntervalSince1970, record.archived,
                     notification.state.rawValue, notification.claimedBy, notification.attempts,
-                    notification.lastError, notification.sentAt?.timeIntervalSince1970,
+                    notification.lastError, notification.sentAt?.timeIntervalSince1970, record.isPublic,
                 ]
             }
         }
