@@ -9,7 +9,7 @@ BUILD_FLAGS ?=
 BIN        := .build/debug
 DEMO_OUT   := assay-runs/demo-$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: demo test bench build build-tests deps swift-check venv clean manifests
+.PHONY: demo test bench build build-tests deps swift-check venv clean manifests images-check images-rootfs
 
 ## demo: build and run the example sweep on this machine: an embedded server
 ## (SQLite in ./assay-data) and Runner processes, no cluster
@@ -22,6 +22,7 @@ test: deps build-tests venv
 	$(VPY) -m pytest -q Tests/kubeapi
 	$(VPY) -m pytest -q Tests/deploy
 	ASSAY_BIN=$(CURDIR)/$(BIN)/assay $(VPY) -m pytest -q Tests/system
+	PYTHON=$(VPY) scripts/image-check.sh assay-runner
 
 ## bench: benchmarks with ratios against baselines measured in the same run
 bench: deps venv
@@ -36,6 +37,16 @@ bench: deps venv
 ## manifests: render manifests/assay.yaml from helm/assay (a test fails when they drift)
 manifests: venv
 	$(VPY) Tests/deploy/render_manifests.py
+
+## images-check: what the image builds do, here (no Docker): hadolint on both Dockerfiles, the builder
+## stages' static release builds (runner-image/build.sh), their libraries against the final stages'
+## packages, the binaries run without the Swift toolchain
+images-check: deps venv
+	PYTHON=$(VPY) scripts/image-check.sh
+
+## images-rootfs: the final stages played into a debootstrapped bookworm and run as Kubernetes runs them
+images-rootfs: deps venv
+	PYTHON=$(VPY) scripts/image-rootfs.sh
 
 build: swift-check
 	$(SWIFT) build --product assay $(BUILD_FLAGS)
@@ -69,4 +80,4 @@ $(VENV)/.installed: requirements-dev.txt
 	@touch $@
 
 clean:
-	rm -rf .build $(VENV) assay-runs
+	rm -rf .build .build-static $(VENV) assay-runs
