@@ -34,7 +34,9 @@ def server(tmp_path_factory):
     })
     instance.start()
     yield instance
-    instance.stop(signal.SIGTERM)
+    # As the local-executor system tests do: SIGKILL (Runners die with their server), since a
+    # graceful stop waits for the experiments still running.
+    instance.stop(signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")

@@ -85,39 +85,49 @@ def main():
                                      "opt": {"type": "choice", "values": ["adam"]}})
             server.create_experiment(token, small, files={"train.py": TRAIN})
             wait(lambda: server.request("GET", f"/api/v1/experiments/{done}", token=token).json()["status"] == "completed", 120, "the sweep")
-            running = server.create_experiment(token, dict(SWEEP, name="long-warmup-study", tags=["nlp"], workers=2,
+            running = server.create_experiment(token, dict(SWEEP, name="long-warmup-study", description="Warm-up length for the small transformer.", tags=["nlp"], workers=2,
                                                            parameters={"warmup": {"type": "int", "values": [100, 200, 400, 800, 1600, 3200]}},
                                                            command=["python3", "train.py"]), files={"train.py": SLOW})
             wait(lambda: server.request("GET", f"/api/v1/experiments/{running}", token=token).json()["counts"]["running"] > 0, 60, "a running trial")
 
             browser = Browser(server.url, chromium, folder)
+
+            def shot(name, top=True, full=False):
+                if top:
+                    browser.driver.execute_script("window.scrollTo(0, 0)")
+                if full:
+                    height = browser.driver.execute_script("return document.documentElement.scrollHeight")
+                    browser.driver.set_window_size(1360, min(height + 120, 2600))
+                time.sleep(0.3)
+                browser.screenshot(out / name)
+                if full:
+                    browser.driver.set_window_size(1360, 900)
+
             browser.go("#/login")
             browser.element("#login-username")
             browser.type("#login-username", "ada")
-            browser.screenshot(out / "login.png")
+            shot("login.png")
             browser.login("ada", "password-ada")
             browser.element("#experiments-table")
-            time.sleep(0.5)
-            browser.screenshot(out / "experiments.png")
+            shot("experiments.png")
 
             browser.go(f"#/experiments/{done}")
             browser.wait(lambda: len(browser.find_all("#trials-table tbody tr")) >= 20, 20, what="the trials")
             browser.click("#trials-table button[data-sort='m:loss']")
-            time.sleep(0.3)
-            browser.screenshot(out / "experiment.png")
+            shot("experiment.png")
             browser.click("#tab-charts")
             browser.wait(lambda: browser.find_all("#scatter-slot svg circle"), 10, what="the scatter")
             browser.driver.execute_script(
                 "const s = document.querySelector('#chart-param'); s.value = 'lr'; s.dispatchEvent(new Event('change'))")
             browser.wait(lambda: browser.find_all("#line-slot svg") or browser.find_all("#line-slot p"), 10, what="the line chart")
-            time.sleep(0.5)
-            browser.screenshot(out / "experiment-charts.png")
+            browser.driver.execute_script("window.scrollTo(0, document.querySelector('#tab-charts').getBoundingClientRect().top + window.scrollY - 70)")
+            shot("experiment-charts.png", top=False)
 
             browser.go(f"#/experiments/{running}")
             browser.element("#exp-progress [role=progressbar]")
             browser.click("#trials-table tbody tr:first-child button[aria-label^='Logs of trial']")
             time.sleep(2.5)
-            browser.screenshot(out / "experiment-live.png")
+            shot("experiment-live.png")
             server.request("POST", f"/api/v1/experiments/{running}/cancel", token=token)
 
             browser.go("#/new")
@@ -129,18 +139,15 @@ def main():
             browser.set_value("[data-path='name']", "mnist-lr-sweep-2")
             browser.set_value("[data-path='tags']", "vision, follow-up")
             browser.set_value("[data-path='parameters.layers.values']", "1, 2, 3, 4")
-            time.sleep(0.3)
-            browser.screenshot(out / "new-experiment.png")
+            shot("new-experiment.png", full=True)
             browser.click("#tab-yaml")
-            time.sleep(0.3)
-            browser.screenshot(out / "new-experiment-yaml.png")
+            shot("new-experiment-yaml.png", full=True)
 
             browser.go("#/tokens")
             browser.type("#token-name", "laptop CLI")
             browser.click(".inline-form button[type=submit]")
             browser.element("#new-token")
-            time.sleep(0.3)
-            browser.screenshot(out / "tokens.png")
+            shot("tokens.png")
             print(json.dumps(sorted(p.name for p in out.glob("*.png"))))
         finally:
             if browser:

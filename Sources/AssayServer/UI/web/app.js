@@ -6,7 +6,7 @@
 //   #/tokens             API tokens
 
 import { api, setUnauthorizedHandler } from './api.js';
-import { h, clear, toast } from './dom.js';
+import { h, clear, toast, put } from './dom.js';
 import * as login from './pages/login.js';
 import * as experiments from './pages/experiments.js';
 import * as newExperiment from './pages/new.js';
@@ -87,7 +87,7 @@ async function route() {
   clear(main);
   if (!page) {
     document.title = 'Not found · Assay';
-    main.append(h('section', { class: 'empty-state' }, h('h1', {}, 'Page not found'),
+    put(main, h('section', { class: 'empty-state' }, h('h1', {}, 'Page not found'),
       h('p', {}, 'There is no page at this address.'), h('a', { href: '#/', class: 'btn btn-primary' }, 'Go to experiments')));
     focusHeading();
     return;
@@ -112,7 +112,7 @@ function focusHeading() {
 
 function renderError(error) {
   clear(main);
-  main.append(h('section', { class: 'empty-state' },
+  put(main, h('section', { class: 'empty-state' },
     h('h1', {}, 'Something went wrong'),
     h('p', { class: 'error-text' }, error.message || String(error)),
     h('button', { type: 'button', class: 'btn', onclick: () => route() }, 'Try again')));

@@ -2,7 +2,7 @@
 // parameter, numeric or categorical, linear or log x) and lines (a metric
 // over steps, one line per trial). Colours come from app.css (series-N).
 
-import { h, fmtNumber } from './dom.js';
+import { h, fmtNumber, put } from './dom.js';
 
 const W = 720, H = 340;
 const M = { top: 16, right: 20, bottom: 48, left: 72 };
@@ -38,7 +38,7 @@ function logScale(min, max, from, to) {
 
 function frame(label, xLabel, yLabel) {
   const svg = h('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': label, preserveAspectRatio: 'xMidYMid meet' });
-  svg.append(
+  put(svg, 
     h('text', { x: M.left + (W - M.left - M.right) / 2, y: H - 8, class: 'axis-label', 'text-anchor': 'middle' }, xLabel),
     h('text', { x: 14, y: M.top + (H - M.top - M.bottom) / 2, class: 'axis-label', 'text-anchor': 'middle', transform: `rotate(-90 14 ${M.top + (H - M.top - M.bottom) / 2})` }, yLabel));
   return svg;
@@ -48,20 +48,27 @@ function yAxis(svg, scale) {
   const g = h('g', { class: 'axis' });
   for (const t of scale.ticks) {
     const y = scale.map(t);
-    g.append(h('line', { x1: M.left, x2: W - M.right, y1: y, y2: y, class: 'grid' }),
-      h('text', { x: M.left - 8, y: y + 4, 'text-anchor': 'end' }, fmtNumber(t)));
+    put(g, h('line', { x1: M.left, x2: W - M.right, y1: y, y2: y, class: 'grid' }),
+      h('text', { x: M.left - 8, y: y + 4, 'text-anchor': 'end' }, tick(t)));
   }
-  svg.append(g);
+  put(svg, g);
 }
 
 function xAxis(svg, ticks) {
   const g = h('g', { class: 'axis' });
-  g.append(h('line', { x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom, class: 'baseline' }));
+  put(g, h('line', { x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom, class: 'baseline' }));
   for (const [x, text] of ticks) {
-    g.append(h('line', { x1: x, x2: x, y1: H - M.bottom, y2: H - M.bottom + 5, class: 'tick' }),
+    put(g, h('line', { x1: x, x2: x, y1: H - M.bottom, y2: H - M.bottom + 5, class: 'tick' }),
       h('text', { x, y: H - M.bottom + 18, 'text-anchor': 'middle' }, text));
   }
-  svg.append(g);
+  put(svg, g);
+}
+
+/** Axis labels: short, and 1e-4 rather than 1.000e-4. */
+function tick(v) {
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return v.toExponential().replace(/\.?0+e/, 'e').replace('e+', 'e');
+  return fmtNumber(v);
 }
 
 function finite(v) { return typeof v === 'number' && Number.isFinite(v); }
@@ -87,7 +94,7 @@ export function scatterChart({ points, xLabel, yLabel, log = false }) {
     const scale = log ? logScale(Math.min(...xs), Math.max(...xs), M.left + 10, W - M.right - 10)
       : linear(Math.min(...xs), Math.max(...xs), M.left + 10, W - M.right - 10, 6);
     xMap = scale.map;
-    xTicks = scale.ticks.map((t) => [scale.map(t), fmtNumber(t)]);
+    xTicks = scale.ticks.map((t) => [scale.map(t), tick(t)]);
   }
   const best = usable.find((p) => p.best);
   const svg = frame(`${yLabel} against ${xLabel}: ${usable.length} trials${best ? `, best ${fmtNumber(best.y)} at ${xLabel} = ${best.x}` : ''}`, xLabel, yLabel);
@@ -97,10 +104,10 @@ export function scatterChart({ points, xLabel, yLabel, log = false }) {
   // Jitter categorical points a little so equal values stay visible.
   for (const [i, p] of usable.entries()) {
     const jitter = categorical ? ((i * 7919) % 17 - 8) * 1.2 : 0;
-    g.append(h('circle', { cx: xMap(p.x) + jitter, cy: yScale.map(p.y), r: p.best ? 6 : 4, class: p.best ? 'point best' : 'point', dataset: { trial: p.trial } },
+    put(g, h('circle', { cx: xMap(p.x) + jitter, cy: yScale.map(p.y), r: p.best ? 6 : 4, class: p.best ? 'point best' : 'point', dataset: { trial: p.trial } },
       h('title', {}, `${p.label}: ${yLabel} ${fmtNumber(p.y)}, ${xLabel} ${p.x}`)));
   }
-  svg.append(g);
+  put(svg, g);
   return svg;
 }
 
@@ -118,13 +125,13 @@ export function lineChart({ series, xLabel, yLabel }) {
   const yScale = linear(Math.min(...ys), Math.max(...ys), H - M.bottom, M.top);
   const svg = frame(`${yLabel} over ${xLabel} for ${series.length} ${series.length === 1 ? 'trial' : 'trials'}`, xLabel, yLabel);
   yAxis(svg, yScale);
-  xAxis(svg, xScale.ticks.map((t) => [xScale.map(t), fmtNumber(t)]));
+  xAxis(svg, xScale.ticks.map((t) => [xScale.map(t), tick(t)]));
   for (const s of series) {
     const g = h('g', { class: `series series-${s.color % PALETTE_SIZE}` }, h('title', {}, s.name));
     let run = [];
     const flush = () => {
-      if (run.length > 1) g.append(h('polyline', { points: run.join(' '), class: 'line' }));
-      if (run.length === 1) { const [cx, cy] = run[0].split(','); g.append(h('circle', { cx, cy, r: 3, class: 'dot' })); }
+      if (run.length > 1) put(g, h('polyline', { points: run.join(' '), class: 'line' }));
+      if (run.length === 1) { const [cx, cy] = run[0].split(','); put(g, h('circle', { cx, cy, r: 3, class: 'dot' })); }
       run = [];
     };
     s.steps.forEach((x, i) => {
@@ -133,7 +140,7 @@ export function lineChart({ series, xLabel, yLabel }) {
       else flush();
     });
     flush();
-    svg.append(g);
+    put(svg, g);
   }
   return svg;
 }

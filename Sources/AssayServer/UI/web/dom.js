@@ -33,6 +33,17 @@ export function clear(el) {
   return el;
 }
 
+/** Appends children as h() does: nested arrays flattened, null/false/undefined skipped. */
+export function put(el, ...children) {
+  append(el, children);
+  return el;
+}
+
+/** Replaces el's children. */
+export function fill(el, ...children) {
+  return put(clear(el), ...children);
+}
+
 export function debounce(fn, ms) {
   let timer;
   return (...args) => {
@@ -179,16 +190,4 @@ export async function copyText(text, fallbackInput) {
     }
     return false;
   }
-}
-
-/** A labelled form field: label, control, hint and an error slot tied by aria-describedby. */
-export function field({ label, control, hint, path, className }) {
-  const id = control.id || `f-${Math.random().toString(36).slice(2)}`;
-  control.id = id;
-  const hintEl = hint ? h('p', { class: 'hint', id: `${id}-hint` }, hint) : null;
-  const errorEl = h('p', { class: 'field-error', id: `${id}-error`, hidden: true });
-  control.setAttribute('aria-describedby', [hintEl ? hintEl.id : null, errorEl.id].filter(Boolean).join(' '));
-  if (path) control.dataset.path = path;
-  return h('div', { class: ['field', className], dataset: path ? { fieldPath: path } : {} },
-    h('label', { for: id }, label), control, hintEl, errorEl);
 }

@@ -2,7 +2,7 @@
 // 10,000 are fine), charts, live logs, actions, downloads and sharing.
 
 import { api, enc } from '../api.js';
-import { h, clear, fmtDate, fmtDuration, fmtNumber, relTime, statusChip, statusLabel, confirmDialog, toast, copyText, throttle, FINAL, TRIAL_STATES, countOf, plural } from '../dom.js';
+import { h, clear, fmtDate, fmtDuration, fmtNumber, relTime, statusChip, statusLabel, confirmDialog, toast, copyText, throttle, FINAL, TRIAL_STATES, countOf, plural, put, fill } from '../dom.js';
 import { progressBar, progressOf, countChips } from './experiments.js';
 import { scatterChart, lineChart, legend, PALETTE_SIZE } from '../chart.js';
 import { parseYaml, emitYaml } from '../yaml.js';
@@ -22,7 +22,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
   } catch (error) {
     if (error.status === 404 || error.status === 400) {
       document.title = 'Not found · Assay';
-      root.append(h('section', { class: 'empty-state', id: 'not-found' },
+      put(root, h('section', { class: 'empty-state', id: 'not-found' },
         h('h1', {}, 'Experiment not found'),
         h('p', {}, 'There is no experiment at this link that you can see. It may have been deleted, or its owner has not shared it.'),
         h('a', { href: '#/', class: 'btn btn-primary' }, 'Back to experiments')));
@@ -71,12 +71,12 @@ export async function render(root, params, query, { session, navigate, setQuery,
   function drawHeader() {
     document.title = `${exp.name} · Assay`;
     title.textContent = exp.name;
-    clear(statusSlot).append(statusChip(exp.status));
-    clear(badges).append(
+    fill(statusSlot, statusChip(exp.status));
+    fill(badges, 
       exp.archived ? h('span', { class: 'badge' }, 'archived') : null,
       exp.public ? h('span', { class: 'badge badge-public' }, 'shared') : null,
       !isOwner ? h('span', { class: 'badge' }, `read-only · ${exp.owner}'s`) : null);
-    clear(meta).append(
+    fill(meta, 
       exp.owner ? `by ${exp.owner} · ` : '',
       'created ', h('time', { datetime: exp.createdAt, title: fmtDate(exp.createdAt) }, relTime(exp.createdAt)),
       exp.startedAt ? [' · started ', h('time', { datetime: exp.startedAt, title: fmtDate(exp.startedAt) }, fmtDate(exp.startedAt))] : null,
@@ -85,7 +85,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
       exp.maxAttempts > 1 ? ` · up to ${exp.maxAttempts} attempts each` : '');
     if (exp.reason && exp.status !== 'completed') {
       reason.hidden = false;
-      clear(reason).append(h('strong', {}, exp.status === 'failed' ? 'Failed: ' : 'Note: '), exp.reason);
+      fill(reason, h('strong', {}, exp.status === 'failed' ? 'Failed: ' : 'Note: '), exp.reason);
     } else reason.hidden = true;
     drawProgress();
     drawActions();
@@ -93,11 +93,11 @@ export async function render(root, params, query, { session, navigate, setQuery,
 
   function drawProgress() {
     const { done, total, fraction } = progressOf(exp);
-    clear(progressSlot).append(progressBar(exp, 'Experiment progress'));
+    fill(progressSlot, progressBar(exp, 'Experiment progress'));
     const pct = Math.round(fraction * 100);
     const eta = estimate(done, total);
     progressText.textContent = `${done.toLocaleString()} of ${total.toLocaleString()} trials done · ${pct}%${eta ? ` · ${eta}` : ''}`;
-    clear(countsSlot).append(countChips(exp.counts));
+    fill(countsSlot, countChips(exp.counts));
   }
 
   function estimate(done, total) {
@@ -138,13 +138,13 @@ export async function render(root, params, query, { session, navigate, setQuery,
       h('a', { class: 'btn btn-ghost', href: `${base}/bundle.zip`, download: `${id}.zip`, id: 'download-bundle' }, '⤓ bundle.zip'));
     if (isOwner) {
       const final = FINAL.has(exp.status);
-      actions.append(h('div', { class: 'action-buttons' },
+      put(actions, h('div', { class: 'action-buttons' },
         final ? null : button('Cancel', { id: 'action-cancel', class: 'btn btn-danger-ghost' }, doCancel),
         button('Rerun', { id: 'action-rerun' }, doRerun),
         button(exp.archived ? 'Unarchive' : 'Archive', { id: 'action-archive' }, doArchive),
         button('Delete', { id: 'action-delete', class: 'btn btn-danger-ghost' }, doDelete)));
     }
-    actions.append(downloads);
+    put(actions, downloads);
     drawShare();
   }
 
@@ -153,7 +153,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
     const link = `${location.origin}${location.pathname}#/experiments/${encodeURIComponent(id)}`;
     const input = h('input', { readonly: true, value: link, class: 'mono', id: 'share-link', 'aria-label': 'Link to this experiment' });
     const canShare = isOwner && exp.public !== undefined;
-    share.append(
+    put(share, 
       canShare ? h('div', { class: 'switch-row' },
         h('button', { type: 'button', role: 'switch', id: 'share-toggle', class: 'switch', 'aria-checked': String(Boolean(exp.public)), 'aria-labelledby': 'share-label', onclick: toggleShare },
           h('span', { class: 'switch-knob', 'aria-hidden': 'true' })),
@@ -242,7 +242,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
   const tableSlot = h('div', { class: 'table-wrap', id: 'trials-wrap' });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Trial pages' });
   const tableNote = h('p', { class: 'muted small', id: 'trials-note', 'aria-live': 'polite' });
-  trialsPanel.append(
+  put(trialsPanel, 
     h('div', { class: 'toolbar' },
       h('div', { class: 'field field-inline' }, h('label', { for: statusSelect.id }, 'Status'), statusSelect),
       h('div', { class: 'field field-search' }, h('label', { for: textFilter.id, class: 'sr-only' }, 'Filter trials by parameter'), textFilter),
@@ -253,7 +253,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
 
   function drawStatusOptions() {
     const value = statusSelect.value;
-    clear(statusSelect).append(h('option', { value: '' }, `All (${state.trials.size.toLocaleString()})`),
+    fill(statusSelect, h('option', { value: '' }, `All (${state.trials.size.toLocaleString()})`),
       ...TRIAL_STATES.filter((s) => s !== 'pending').map((s) => {
         const n = [...state.trials.values()].filter((t) => t.status === s).length;
         return h('option', { value: s }, `${statusLabel(s)} (${n.toLocaleString()})`);
@@ -334,9 +334,9 @@ export async function render(root, params, query, { session, navigate, setQuery,
     const pcols = columnsOfParams();
     const mcols = metricNames();
     if (!state.trials.size) {
-      clear(tableSlot).append(h('p', { class: 'muted empty-inline' }, FINAL.has(exp.status) ? 'No trial ran.' : 'No trial has started yet. Trials appear here as Runners lease them.'));
+      fill(tableSlot, h('p', { class: 'muted empty-inline' }, FINAL.has(exp.status) ? 'No trial ran.' : 'No trial has started yet. Trials appear here as Runners lease them.'));
     } else {
-      clear(tableSlot).append(h('table', { class: 'table trials', id: 'trials-table' },
+      fill(tableSlot, h('table', { class: 'table trials', id: 'trials-table' },
         h('caption', { class: 'sr-only' }, 'Trials; select up to 8 to plot their metrics over steps'),
         h('thead', {}, h('tr', {},
           h('th', { scope: 'col', class: 'col-plot' }, h('span', { class: 'sr-only' }, 'Plot')),
@@ -361,7 +361,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
     if (list.length > PAGE_SIZE) {
       const pageInput = h('input', { type: 'number', min: 1, max: pages, value: state.page + 1, class: 'page-input', 'aria-label': 'Page number', id: 'trial-page' });
       pageInput.addEventListener('change', () => { state.page = Math.max(0, Math.min(pages - 1, Number(pageInput.value) - 1 || 0)); drawTable(); });
-      pager.append(
+      put(pager, 
         h('button', { type: 'button', class: 'btn', disabled: state.page === 0, onclick: () => { state.page -= 1; drawTable(); } }, '← Previous'),
         h('span', {}, 'Page ', pageInput, ` of ${pages.toLocaleString()}`),
         h('button', { type: 'button', class: 'btn', disabled: state.page >= pages - 1, onclick: () => { state.page += 1; drawTable(); } }, 'Next →'));
@@ -423,7 +423,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
   const lineMetric = h('select', { id: 'line-metric' });
   const lineSlot = h('div', { class: 'chart-slot', id: 'line-slot' });
   const lineNote = h('p', { class: 'muted small', id: 'line-note' });
-  chartsPanel.append(
+  put(chartsPanel, 
     h('section', { class: 'chart-card' },
       h('div', { class: 'chart-head' }, h('h2', {}, 'Objective against a parameter'),
         h('div', { class: 'chart-controls' },
@@ -440,7 +440,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
 
   function fillSelect(select, names, preferred) {
     const value = select.value || preferred || names[0] || '';
-    clear(select).append(...names.map((n) => h('option', { value: n }, n)));
+    fill(select, ...names.map((n) => h('option', { value: n }, n)));
     if (names.includes(value)) select.value = value;
   }
 
@@ -467,7 +467,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
   function drawScatter() {
     const param = scatterParam.value, metric = scatterMetric.value;
     clear(scatterSlot);
-    if (!param || !metric) { scatterSlot.append(h('p', { class: 'muted' }, 'Nothing to plot yet: no trial has reported a metric.')); return; }
+    if (!param || !metric) { put(scatterSlot, h('p', { class: 'muted' }, 'Nothing to plot yet: no trial has reported a metric.')); return; }
     const best = bestIndex(metric);
     const points = [...state.trials.values()].filter((t) => t.metrics && typeof t.metrics[metric] === 'number').map((t) => {
       const raw = t.parameters?.[param];
@@ -476,10 +476,10 @@ export async function render(root, params, query, { session, navigate, setQuery,
     });
     const declared = declaredParams[param];
     const svg = scatterChart({ points, xLabel: param, yLabel: metric, log: declared?.scale === 'log' });
-    scatterSlot.append(svg || h('p', { class: 'muted' }, `No trial has reported ${metric} yet.`));
+    put(scatterSlot, svg || h('p', { class: 'muted' }, `No trial has reported ${metric} yet.`));
     if (svg && best !== null) {
       const t = state.trials.get(best);
-      scatterSlot.append(h('p', { class: 'small' }, `Best so far: trial ${best}, ${metric} ${fmtNumber(t.metrics[metric])} (${Object.entries(t.parameters || {}).map(([k, v]) => `${k}=${v}`).join(', ')}).`));
+      put(scatterSlot, h('p', { class: 'small' }, `Best so far: trial ${best}, ${metric} ${fmtNumber(t.metrics[metric])} (${Object.entries(t.parameters || {}).map(([k, v]) => `${k}=${v}`).join(', ')}).`));
     }
   }
 
@@ -527,12 +527,12 @@ export async function render(root, params, query, { session, navigate, setQuery,
       ? `Trials ${[...state.plotted].join(', ')} (tick or untick them in the Trials table).`
       : chosen.length ? `The best ${chosen.length === 1 ? 'trial' : `${chosen.length} trials`} so far; tick trials in the Trials table to choose others.` : 'Tick trials in the Trials table to plot their metrics.';
     clear(lineSlot);
-    if (failed && !names.length) { lineSlot.append(h('p', { class: 'error-text' }, `Metrics over steps are not available: ${failed[1].__error}`)); return; }
+    if (failed && !names.length) { put(lineSlot, h('p', { class: 'error-text' }, `Metrics over steps are not available: ${failed[1].__error}`)); return; }
     const metric = lineMetric.value;
     const series = loaded.filter(([, s]) => s[metric]).map(([i, s], n) => ({ name: `Trial ${i}`, color: n % PALETTE_SIZE, steps: s[metric].steps, values: s[metric].values }));
     const svg = metric ? lineChart({ series, xLabel: 'step', yLabel: metric }) : null;
-    if (svg) lineSlot.append(svg, legend(series));
-    else lineSlot.append(h('p', { class: 'muted' }, chosen.length ? 'No metric points for these trials yet.' : 'No trial has reported metrics yet.'));
+    if (svg) put(lineSlot, svg, legend(series));
+    else put(lineSlot, h('p', { class: 'muted' }, chosen.length ? 'No metric points for these trials yet.' : 'No trial has reported metrics yet.'));
   }
   const drawLinesSoon = throttle(() => { if (state.tab === 'charts') drawLines(); }, 1000);
 
@@ -541,7 +541,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
   const logTitle = h('h2', { id: 'log-title' });
   const logPre = h('pre', { class: 'log', id: 'log-lines', tabindex: '0', 'aria-live': 'off' });
   const logNote = h('p', { class: 'muted small' });
-  logPanel.append(h('div', { class: 'log-head' }, logTitle,
+  put(logPanel, h('div', { class: 'log-head' }, logTitle,
     h('button', { type: 'button', class: 'btn btn-icon', 'aria-label': 'Close logs', onclick: closeLogs }, '×')), logNote, logPre);
 
   async function openLogs(index) {
@@ -556,7 +556,8 @@ export async function render(root, params, query, { session, navigate, setQuery,
       clear(logPre);
       appendLog(lines.map((l) => ({ ...l })), true);
       const t = state.trials.get(index);
-      logNote.textContent = `${lines.length >= LOG_LINES ? `The last ${LOG_LINES} lines` : plural(lines.length, 'line')}${t && !FINAL.has(exp.status) && t.status === 'running' ? ', following live' : ''}. The full log is in bundle.zip.`;
+      const following = t && !FINAL.has(exp.status) && t.status === 'running';
+      logNote.textContent = `${lines.length >= LOG_LINES ? `The last ${LOG_LINES} lines` : 'The whole log so far'}${following ? ', following live' : ''}; the full logs are in bundle.zip.`;
     } catch (error) {
       logNote.textContent = error.message;
     }
@@ -566,7 +567,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
   function appendLog(lines, force) {
     const atBottom = force || logPre.scrollTop + logPre.clientHeight >= logPre.scrollHeight - 8;
     for (const line of lines) {
-      logPre.append(h('span', { class: `log-line log-${line.stream}`, dataset: { attempt: line.attempt } }, line.text, '\n'));
+      put(logPre, h('span', { class: `log-line log-${line.stream}`, dataset: { attempt: line.attempt } }, line.text, '\n'));
     }
     while (logPre.childNodes.length > LOG_KEEP) logPre.removeChild(logPre.firstChild);
     if (atBottom) logPre.scrollTop = logPre.scrollHeight;
@@ -682,7 +683,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
   }
 
   // ---- page --------------------------------------------------------------------
-  root.append(h('section', { class: 'page experiment-page' },
+  put(root, h('section', { class: 'page experiment-page' },
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/' }, 'Experiments'), h('span', { 'aria-hidden': 'true' }, ' / ')),
     h('header', { class: 'exp-head card' },
       h('div', { class: 'exp-title-row' }, title, statusSlot, badges, liveDot),

@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { h, clear, debounce, relTime, fmtDate, statusChip, FINAL, plural, countOf } from '../dom.js';
+import { h, clear, debounce, relTime, fmtDate, statusChip, FINAL, plural, countOf, put, fill } from '../dom.js';
 
 const STATUSES = ['queued', 'running', 'completed', 'failed', 'canceled'];
 const PAGE = 25;
@@ -57,7 +57,7 @@ export async function render(root, _params, query, { setQuery, isCurrent, sessio
   function drawStatusGroup() {
     clear(statusGroup);
     for (const s of ['', ...STATUSES]) {
-      statusGroup.append(h('button', {
+      put(statusGroup, h('button', {
         type: 'button', class: ['seg', s && `seg-${s}`], 'aria-pressed': String(state.status === s), dataset: { status: s || 'all' },
         onclick: () => { state.status = s; reset(); },
       }, s ? s[0].toUpperCase() + s.slice(1) : 'All'));
@@ -67,7 +67,7 @@ export async function render(root, _params, query, { setQuery, isCurrent, sessio
   function drawTag() {
     clear(tagSlot);
     if (state.tag) {
-      tagSlot.append(h('span', { class: 'tag tag-active' }, `tag: ${state.tag}`,
+      put(tagSlot, h('span', { class: 'tag tag-active' }, `tag: ${state.tag}`,
         h('button', { type: 'button', class: 'tag-x', 'aria-label': `Remove tag filter ${state.tag}`, onclick: () => { state.tag = ''; reset(); } }, '×')));
     }
   }
@@ -102,7 +102,7 @@ export async function render(root, _params, query, { setQuery, isCurrent, sessio
     } catch (error) {
       if (error.name === 'AbortError' || stopped) return;
       if (!quiet) {
-        clear(table).append(h('p', { class: 'error-text', role: 'alert' }, error.message));
+        fill(table, h('p', { class: 'error-text', role: 'alert' }, error.message));
       }
     } finally {
       table.removeAttribute('aria-busy');
@@ -162,7 +162,7 @@ export async function render(root, _params, query, { setQuery, isCurrent, sessio
     const items = sorted();
     if (!items.length) {
       const filtered = state.q || state.status || state.tag;
-      clear(table).append(h('div', { class: 'empty-state' },
+      fill(table, h('div', { class: 'empty-state' },
         h('h2', {}, filtered ? 'No experiments match' : 'No experiments yet'),
         h('p', { class: 'muted' }, filtered ? 'Try other filters or clear the search.' : 'Upload your code, declare the parameters to sweep, and watch the trials run.'),
         filtered ? null : h('a', { href: '#/new', class: 'btn btn-primary' }, 'New experiment')));
@@ -177,7 +177,7 @@ export async function render(root, _params, query, { setQuery, isCurrent, sessio
           for (let c = 1; c < cells.length; c++) tr.replaceChild(cells[c], tr.cells[c]);
         });
       } else {
-        clear(table).append(h('table', { class: 'table experiments', id: 'experiments-table' },
+        fill(table, h('table', { class: 'table experiments', id: 'experiments-table' },
           h('caption', { class: 'sr-only' }, 'Experiments; sorting applies to this page'),
           h('thead', {}, h('tr', {}, header('Name', 'name'), header('Status', 'status'), header('Progress', 'progress'), header('Created', 'created'))),
           h('tbody', {}, items.map(row))));
@@ -185,7 +185,7 @@ export async function render(root, _params, query, { setQuery, isCurrent, sessio
     }
     clear(pager);
     if (state.page > 0 || state.next) {
-      pager.append(
+      put(pager, 
         h('button', { type: 'button', class: 'btn', disabled: state.page === 0, onclick: () => { state.page -= 1; load(); } }, '← Newer'),
         h('span', { class: 'muted' }, `Page ${state.page + 1}`),
         h('button', { type: 'button', class: 'btn', disabled: !state.next, onclick: () => { state.cursors[state.page + 1] = state.next; state.page += 1; load(); } }, 'Older →'));
@@ -196,7 +196,7 @@ export async function render(root, _params, query, { setQuery, isCurrent, sessio
   search.addEventListener('input', debounce(() => { state.q = search.value.trim(); reset(); }, 250));
   archived.addEventListener('change', () => { state.archived = archived.checked; reset(); });
 
-  root.append(h('section', { class: 'page' },
+  put(root, h('section', { class: 'page' },
     h('header', { class: 'page-head' },
       h('div', {}, h('h1', {}, 'Experiments'), h('p', { class: 'muted' }, 'Your sweeps and the ones shared with you, newest first.')),
       h('a', { href: '#/new', class: 'btn btn-primary' }, '+ New experiment')),

@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { h } from '../dom.js';
+import { h, put } from '../dom.js';
 
 export async function render(root, _params, query, { session, navigate }) {
   document.title = 'Log in · Assay';
@@ -38,6 +38,6 @@ export async function render(root, _params, query, { session, navigate }) {
       submit.textContent = 'Log in';
     }
   });
-  root.append(h('section', { class: 'login-wrap' }, form));
+  put(root, h('section', { class: 'login-wrap' }, form));
   username.focus();
 }

@@ -2,7 +2,7 @@
 // sync), see the trial count and the problems live, submit.
 
 import { api, upload } from '../api.js';
-import { h, clear, fmtBytes, plural, debounce } from '../dom.js';
+import { h, clear, fmtBytes, plural, debounce, put, fill } from '../dom.js';
 import { zipFiles, filesOfEntry, filesOfDirectoryInput, readZipEntry, sha256Hex, isExcluded } from '../zip.js';
 import { parseYaml, emitYaml, resolvePlain } from '../yaml.js';
 import { KINDS, STRATEGIES, starterDeclaration, trialCount, validate, domainSize, splitArgs, joinArgs } from '../declaration.js';
@@ -40,7 +40,7 @@ export async function render(root, _params, _query, { navigate }) {
     zipInput, dirInput);
   dropZone.setAttribute('aria-describedby', 'artifact-error');
 
-  function setUploadView(...children) { clear(uploadStatus).append(...children); }
+  function setUploadView(...children) { fill(uploadStatus, ...children); }
 
   async function takeFiles(files, label) {
     if (!files.length) { setUploadView(h('p', { class: 'error-text', role: 'alert' }, 'That folder holds no files to upload.')); return; }
@@ -282,7 +282,7 @@ export async function render(root, _params, _query, { navigate }) {
     clear(summary);
     if (errors.length && (loose.length || state.mode === 'yaml' || state.submitted)) {
       summary.hidden = false;
-      summary.append(h('p', {}, h('strong', {}, errors.length === 1 ? '1 problem' : `${errors.length} problems`), ' to fix before submitting:'),
+      put(summary, h('p', {}, h('strong', {}, errors.length === 1 ? '1 problem' : `${errors.length} problems`), ' to fix before submitting:'),
         h('ul', {}, (state.mode === 'yaml' ? errors : loose.length ? loose : errors).map((e) => h('li', { dataset: { path: e.path } },
           e.path ? h('code', {}, e.path) : null, e.path ? ': ' : null, e.message))));
     } else {
@@ -351,8 +351,8 @@ export async function render(root, _params, _query, { navigate }) {
   function boundSelect(path, options, { empty = null, onchange } = {}) {
     const current = getIn(path);
     const el = control('select', path, {},);
-    if (empty !== null) el.append(h('option', { value: '' }, empty));
-    for (const o of options) el.append(h('option', { value: o, selected: String(current) === o }, o));
+    if (empty !== null) put(el, h('option', { value: '' }, empty));
+    for (const o of options) put(el, h('option', { value: o, selected: String(current) === o }, o));
     if (current === undefined && empty !== null) el.value = '';
     el.addEventListener('change', () => {
       setIn(path, el.value === '' ? undefined : resolvePlain(el.value));
@@ -370,10 +370,10 @@ export async function render(root, _params, _query, { navigate }) {
 
     const params = h('div', { class: 'params', id: 'params' });
     const paramEntries = d.parameters && typeof d.parameters === 'object' && !Array.isArray(d.parameters) ? Object.keys(d.parameters) : [];
-    for (const name of paramEntries) params.append(paramRow(name));
+    for (const name of paramEntries) put(params, paramRow(name));
     const strategy = (d.sweep && d.sweep.strategy) || 'grid';
 
-    formPanel.append(
+    put(formPanel, 
       h('fieldset', {}, h('legend', {}, 'About'),
         h('div', { class: 'grid-2' },
           field('Name', bound('name', { attrs: { required: true, maxlength: 200 } })),
@@ -409,7 +409,7 @@ export async function render(root, _params, _query, { navigate }) {
     const nameInput = control('input', base, { value: name, class: 'mono', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Parameter name' });
     nameInput.addEventListener('change', () => rename(name, nameInput.value.trim()));
     const type = control('select', `${base}.type`, { 'aria-label': `Type of ${name}` });
-    for (const k of KINDS) type.append(h('option', { value: k, selected: obj.type === k }, k));
+    for (const k of KINDS) put(type, h('option', { value: k, selected: obj.type === k }, k));
     if (!KINDS.includes(obj.type)) { type.prepend(h('option', { value: '', selected: true }, '—')); }
     type.addEventListener('change', () => {
       const t = type.value;
@@ -454,9 +454,9 @@ export async function render(root, _params, _query, { navigate }) {
         edited(base);
         row.replaceWith(paramRow(name));
       });
-      fields.append(small('Spread', modeSelect));
+      put(fields, small('Spread', modeSelect));
       if (mode === 'values') {
-        fields.append(small('Values', bound(p2('values'), { read: listText, write: listOf, attrs: { class: 'mono', placeholder: '1, 2, 3' } }), 'field-grow'));
+        put(fields, small('Values', bound(p2('values'), { read: listText, write: listOf, attrs: { class: 'mono', placeholder: '1, 2, 3' } }), 'field-grow'));
       } else {
         const spacing = obj.step !== undefined ? 'step' : obj.count !== undefined ? 'count' : 'none';
         const spacingSelect = h('select', { id: `f${++uid}`, 'aria-label': `Points of ${name}` },
@@ -469,30 +469,30 @@ export async function render(root, _params, _query, { navigate }) {
           edited(base);
           row.replaceWith(paramRow(name));
         });
-        fields.append(
+        put(fields, 
           small('Min', bound(p2('min'), numeric)),
           small('Max', bound(p2('max'), numeric)),
           small('Points by', spacingSelect),
           spacing !== 'none' ? small(spacing === 'step' ? 'Step' : 'Count', bound(p2(spacing), numeric)) : null,
           small('Scale', boundSelect(p2('scale'), ['log'], { empty: 'linear' })));
       }
-      fields.append(small('Default', bound(p2('default'), { ...numeric, attrs: { ...numeric.attrs, placeholder: '—' } })));
+      put(fields, small('Default', bound(p2('default'), { ...numeric, attrs: { ...numeric.attrs, placeholder: '—' } })));
     } else if (obj.type === 'choice') {
-      fields.append(
+      put(fields, 
         small('Values', bound(p2('values'), { read: listText, write: listOf, attrs: { class: 'mono', placeholder: 'adam, sgd' } }), 'field-grow'),
         small('Default', bound(p2('default'), { read: text, write: scalarOf, attrs: { class: 'short mono', placeholder: '—' } })));
     } else if (obj.type === 'bool') {
-      fields.append(small('Default', boundSelect(p2('default'), ['true', 'false'], { empty: '—' })));
-      fields.append(h('p', { class: 'muted small param-note' }, 'Takes false and true.'));
+      put(fields, small('Default', boundSelect(p2('default'), ['true', 'false'], { empty: '—' })));
+      put(fields, h('p', { class: 'muted small param-note' }, 'Takes false and true.'));
     } else if (obj.type === 'const') {
-      fields.append(small('Value', bound(p2('value'), { read: text, write: scalarOf, attrs: { class: 'mono' } }), 'field-grow'));
+      put(fields, small('Value', bound(p2('value'), { read: text, write: scalarOf, attrs: { class: 'mono' } }), 'field-grow'));
     } else if (obj.type === 'group') {
       const keys = Array.isArray(obj.values) && obj.values[0] && typeof obj.values[0] === 'object' ? Object.keys(obj.values[0]) : [];
       const groupValues = control('input', p2('values'), { value: Array.isArray(obj.values) ? obj.values.map((v) => JSON.stringify(v)).join(', ') : '', readonly: true, class: 'mono' });
-      fields.append(small('Entries', groupValues, 'field-grow'),
+      put(fields, small('Entries', groupValues, 'field-grow'),
         h('p', { class: 'muted small param-note' }, `Sets ${keys.join(', ') || 'several values'} together. Edit the entries in the YAML view.`));
     }
-    row.append(
+    put(row, 
       h('div', { class: 'param-head' },
         h('div', { class: 'field field-compact' }, h('label', { for: nameInput.id }, 'Name'), nameInput, h('p', { class: 'field-error', id: `${nameInput.id}-error`, hidden: true })),
         h('div', { class: 'field field-compact' }, h('label', { for: type.id }, 'Type'), type, h('p', { class: 'field-error', id: `${type.id}-error`, hidden: true })),
@@ -583,7 +583,7 @@ export async function render(root, _params, _query, { navigate }) {
         if (first && first !== dropZone) first.focus();
         else { summary.setAttribute('tabindex', '-1'); summary.focus(); }
       } else {
-        clear(summary).append(h('p', {}, error.message));
+        fill(summary, h('p', {}, error.message));
         summary.hidden = false;
       }
     } finally {
@@ -593,7 +593,7 @@ export async function render(root, _params, _query, { navigate }) {
     }
   });
 
-  form.append(
+  put(form, 
     h('section', { class: 'card' },
       h('h2', {}, h('span', { class: 'step' }, '1'), ' Code'),
       dropZone, artifactError, uploadStatus),
@@ -603,7 +603,7 @@ export async function render(root, _params, _query, { navigate }) {
     summary,
     h('div', { class: 'submit-bar' }, submit, submitNote));
 
-  root.append(h('section', { class: 'page narrow-wide' },
+  put(root, h('section', { class: 'page narrow-wide' },
     h('header', { class: 'page-head' }, h('div', {}, h('h1', {}, 'New experiment'),
       h('p', { class: 'muted' }, 'Upload the code, declare what to sweep, and submit. Trials start as soon as Runners are up.'))),
     form));

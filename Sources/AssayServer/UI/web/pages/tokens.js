@@ -1,5 +1,5 @@
 import { api, enc } from '../api.js';
-import { h, clear, fmtDate, confirmDialog, copyText, toast } from '../dom.js';
+import { h, clear, fmtDate, confirmDialog, copyText, toast, put, fill } from '../dom.js';
 
 export async function render(root) {
   document.title = 'API tokens · Assay';
@@ -16,10 +16,10 @@ export async function render(root) {
     const { tokens } = await api('GET', '/tokens');
     clear(list);
     if (!tokens.length) {
-      list.append(h('p', { class: 'muted' }, 'No API tokens yet. Create one for the assay CLI or a script.'));
+      put(list, h('p', { class: 'muted' }, 'No API tokens yet. Create one for the assay CLI or a script.'));
       return;
     }
-    list.append(h('table', { class: 'table' },
+    put(list, h('table', { class: 'table' },
       h('caption', { class: 'sr-only' }, 'Your API tokens'),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Created'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
       h('tbody', {}, tokens.map((token) => h('tr', { dataset: { token: token.id } },
@@ -55,7 +55,7 @@ export async function render(root) {
       const created = await api('POST', '/tokens', { name: value });
       name.value = '';
       const secret = h('input', { class: 'mono token-value', readonly: true, value: created.token, 'aria-label': 'New token', id: 'new-token' });
-      clear(revealed).append(h('div', { class: 'callout callout-success', role: 'status' },
+      fill(revealed, h('div', { class: 'callout callout-success', role: 'status' },
         h('h2', {}, `Token “${created.name}” created`),
         h('p', {}, h('strong', {}, 'Copy it now: '), 'this is the only time it is shown. Only its hash is stored.'),
         h('div', { class: 'copy-row' }, secret, h('button', { type: 'button', class: 'btn', onclick: () => copyText(created.token, secret) }, 'Copy')),
@@ -70,7 +70,7 @@ export async function render(root) {
     }
   });
 
-  root.append(h('section', { class: 'page narrow' },
+  put(root, h('section', { class: 'page narrow' },
     h('header', { class: 'page-head' }, h('div', {}, h('h1', {}, 'API tokens'),
       h('p', { class: 'muted' }, 'Tokens let the assay CLI and scripts act as you. Revoke any you no longer use.'))),
     h('div', { class: 'card' }, form, revealed),
