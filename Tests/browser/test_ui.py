@@ -407,3 +407,65 @@ description: |
     assert "continuous range" in paths["parameters.wd"]  # a grid cannot enumerate it
     assert paths["command[1]"] == "unknown placeholder {nope}"
     assert result["openapiPaths"] > 20  # a real YAML document of the server parses
+
+
+UNNAMED_CONTROLS = """
+const named = (el) => {
+  if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return true;
+  if (el.labels && el.labels.length && [...el.labels].some((l) => l.textContent.trim())) return true;
+  if (el.tagName === 'BUTTON' || el.tagName === 'A') return el.textContent.trim() !== '';
+  return false;
+};
+const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+return [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+  .filter((el) => visible(el) && el.type !== 'hidden' && !named(el))
+  .map((el) => el.outerHTML.slice(0, 120));
+"""
+
+
+def test_pages_name_their_controls_and_work_from_the_keyboard(browser, server, users):
+    ada = users["ada"]
+    experiment = server.create_experiment(ada["token"], {
+        "name": "a11y", "command": ["python3", "train.py", "{i}"], "objective": {"metric": "loss", "goal": "minimize"},
+        "parameters": {"i": {"type": "int", "values": [1, 2]}}}, files={"train.py": "print('@assay {\"loss\": 1}')\n"})
+    if browser.find_all("#who") and browser.find("#who").text:
+        browser.logout()
+    pages = [("#/login", "#login-username")]
+    for route, ready in pages:
+        browser.go(route)
+        browser.element(ready)
+        assert browser.driver.execute_script(UNNAMED_CONTROLS) == [], route
+    browser.login("ada", ada["password"])
+    for route, ready in [("#/", "#experiments-table"), ("#/new", "#add-param"), ("#/tokens", "#token-name"),
+                         (f"#/experiments/{experiment}", "#trials-table"), (f"#/experiments/{experiment}?tab=charts", "#scatter-slot svg")]:
+        browser.go(route)
+        browser.element(ready)
+        assert browser.driver.execute_script(UNNAMED_CONTROLS) == [], route
+        assert len(browser.find_all("h1")) == 1, route
+        assert browser.driver.execute_script("return document.documentElement.lang") == "en"
+        # Focus moved to the page's heading, so screen readers announce the page.
+        assert browser.driver.execute_script("return document.activeElement.tagName") in ("H1", "INPUT"), route
+
+    # Keyboard: the skip link comes first and focuses the content; arrow keys move between tabs.
+    from selenium.webdriver.common.keys import Keys
+    browser.go(f"#/experiments/{experiment}")
+    browser.element("#trials-table")
+    first = browser.driver.execute_script("return document.querySelector('a[href], button, input, select, textarea').id")
+    assert first == "skip-link"
+    browser.driver.execute_script("document.querySelector('.brand').focus()")
+    browser.driver.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)
+    assert browser.driver.execute_script("return document.activeElement.id") == "skip-link"
+    browser.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    assert browser.driver.execute_script("return document.activeElement.id") == "main"
+    assert "#/experiments/" in browser.driver.current_url  # the route stays
+    browser.find("#tab-trials").click()
+    browser.driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+    browser.wait(lambda: browser.find("#tab-charts").get_attribute("aria-selected") == "true", 5, what="the charts tab")
+    assert browser.driver.execute_script("return document.activeElement.id") == "tab-charts"
+    # A confirmation dialog closes with Escape and does nothing.
+    browser.click("#action-archive")
+    browser.element("dialog[open]")
+    browser.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    browser.wait(lambda: not browser.find_all("dialog[open]"), 5, what="the dialog to close")
+    assert server.request("GET", f"/api/v1/experiments/{experiment}", token=ada["token"]).json()["archived"] is False
+    assert browser.console_problems() == []

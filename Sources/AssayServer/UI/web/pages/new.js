@@ -25,8 +25,8 @@ export async function render(root, _params, _query, { navigate }) {
   };
 
   // ---- upload ------------------------------------------------------------
-  const zipInput = h('input', { type: 'file', accept: '.zip,application/zip', id: 'zip-input', class: 'visually-hidden', tabindex: '-1' });
-  const dirInput = h('input', { type: 'file', id: 'dir-input', class: 'visually-hidden', tabindex: '-1', multiple: true });
+  const zipInput = h('input', { type: 'file', accept: '.zip,application/zip', id: 'zip-input', class: 'visually-hidden', tabindex: '-1', 'aria-label': 'Zip file of the code' });
+  const dirInput = h('input', { type: 'file', id: 'dir-input', class: 'visually-hidden', tabindex: '-1', multiple: true, 'aria-label': 'Folder of the code' });
   dirInput.webkitdirectory = true;
   const uploadStatus = h('div', { class: 'upload-status', 'aria-live': 'polite', id: 'upload-status' });
   const artifactError = h('p', { class: 'field-error', id: 'artifact-error', hidden: true });
