@@ -41,13 +41,7 @@ struct PlanCommand: AsyncParsableCommand {
         case .table:
             print("\(plan.count) trial\(plan.count == 1 ? "" : "s") (\(plan.strategy.name), \(plan.pointCount) point\(plan.pointCount == 1 ? "" : "s") × \(plan.repeats) repeat\(plan.repeats == 1 ? "" : "s"))")
             guard !shown.isEmpty else { return }
-            let header = ["trial", "repeat"] + names
-            let rows = shown.map(cells)
-            let widths = header.indices.map { column in ([header[column]] + rows.map { $0[column] }).map(\.count).max()! }
-            for row in [header] + rows {
-                print(zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
-                    .trimmingCharacters(in: .whitespaces))
-            }
+            print(TextTable.render([["trial", "repeat"] + names] + shown.map(cells)), terminator: "")
             if plan.count > shown.count { print("… \(plan.count - shown.count) more") }
         case .csv:
             print((["trial", "repeat"] + names).map(ResultsTable.csvField).joined(separator: ","))

@@ -102,9 +102,7 @@ struct RunCommand: AsyncParsableCommand {
     private func runThroughServer(_ run: ServerRun) async throws -> Int32 {
         let environment = ProcessInfo.processInfo.environment
         if let address = environment["ASSAY_URL"], !address.isEmpty {
-            guard let url = URL(string: address), url.scheme == "http" || url.scheme == "https" else {
-                throw InputError(description: "ASSAY_URL \"\(address)\" is not an http(s) URL")
-            }
+            let url = try ServerConnection.address(address, from: "ASSAY_URL")
             guard let token = environment["ASSAY_TOKEN"], !token.isEmpty else {
                 throw InputError(description: "ASSAY_URL is set but ASSAY_TOKEN is not: create an API token in the web UI or with POST /api/v1/tokens")
             }

@@ -14,6 +14,11 @@ enum Terminal {
         write(text + "\n", to: .standardError)
     }
 
+    /// What the command is doing, on stderr so stdout stays for results.
+    static func info(_ message: String) {
+        write(message + "\n", to: .standardError)
+    }
+
     static func warning(_ message: String) {
         write("assay: warning: \(message)\n", to: .standardError)
     }

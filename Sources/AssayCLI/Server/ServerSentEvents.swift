@@ -47,7 +47,7 @@ extension APIClient {
                         continuation.finish()
                         return
                     } catch CurlError.unexpectedStatus(let status, let body) where status < 500 {
-                        continuation.finish(throwing: APIClient.ServerError(status: status, code: "error", message: body))
+                        continuation.finish(throwing: APIClient.ServerError(status: status, body: Data(body.utf8)))
                         return
                     } catch {
                         failures += 1

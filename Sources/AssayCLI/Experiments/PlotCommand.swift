@@ -1,0 +1,27 @@
+import ArgumentParser
+import AssayCore
+import Foundation
+
+/// `assay plot ID`: the objective against each varied parameter, as SVG.
+struct PlotCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plot",
+        abstract: "Draw an experiment's objective against each varied parameter (SVG).",
+        discussion: "The same picture as the plot.svg of `assay run`, from the trials that have ended so far.")
+
+    @Argument(help: "The experiment's id.")
+    var id: String
+
+    @Option(name: [.customShort("o"), .customLong("out")], help: "The SVG file to write (- for stdout).")
+    var out = "plot.svg"
+
+    func run() async throws {
+        let client = try ServerConnection.client()
+        let experiment = try await ExperimentResults(client: client, id: id)
+        let declaration = experiment.declaration
+        guard let plot = SweepPlot(title: declaration.name, results: experiment.results, parameters: declaration.parameters, objective: declaration.objective) else {
+            throw CLIFailure(.failed, "nothing to plot for \(id) yet: no succeeded trial reported a number, or no parameter varies")
+        }
+        try OutputFile.write(plot.svg(), to: out)
+    }
+}
