@@ -392,9 +392,10 @@ def test_unknown_ids_exit_5(server, make_cli, command):
 def test_unknown_trial_exits_5(server, make_cli):
     _, cli = user(server, make_cli, "germain")
     experiment, _ = submit(cli, "trials")
-    result = cli("logs", experiment, "--trial", "7")
-    assert result.returncode == EXIT["not_found"]
-    assert result.stderr.strip() == f"assay: experiment {experiment} has no trial 7"
+    for follow in ([], ["--follow"]):
+        result = cli("logs", experiment, "--trial", "7", *follow)
+        assert result.returncode == EXIT["not_found"]
+        assert result.stderr.strip() == f"assay: experiment {experiment} has no trial 7"
 
 
 # -- live -----------------------------------------------------------------------
@@ -449,6 +450,7 @@ def test_submit_watch_and_logs_follow_live(server, make_cli):
     stdout, stderr = following.communicate(timeout=30)
     assert following.returncode == 0, stderr
     assert stdout.splitlines() == ["one", "two", "three"]
+    assert cli("logs", experiment, "--follow", "--trial", "1").stdout.splitlines() == ["one", "two", "three"]
 
 
 def test_rerun_makes_a_new_experiment(server, make_cli):

@@ -43,8 +43,10 @@ struct LogsCommand: AsyncParsableCommand {
     func run() async throws {
         let client = try ServerConnection.client()
         var printer = Printer(json: output.json, prefixed: trial == nil)
-        if follow {
-            _ = try await client.experiment(id)
+        let summary = try await client.experiment(id).summary
+        if let trial, trial >= summary.trials { throw Self.noTrial(id, trial) }
+        // An experiment that has ended has nothing more to send: its stored lines are all there is.
+        if follow, !summary.isFinal {
             for try await event in client.events(of: id) where event.event == "log" {
                 let object = event.object
                 guard let index = object["trial"] as? Int, trial == nil || trial == index else { continue }
@@ -54,24 +56,22 @@ struct LogsCommand: AsyncParsableCommand {
             }
             return
         }
-        let trials: [Int]
-        if let trial {
-            _ = try await client.experiment(id)
-            trials = [trial]
-        } else {
-            trials = try await client.trialItems(of: id).compactMap { $0["index"] as? Int }
-        }
+        let trials = if let trial { [trial] } else { try await client.trialItems(of: id).compactMap { $0["index"] as? Int } }
         for index in trials {
             let page: [String: Any]
             do {
                 page = try await client.json(.get, APIClient.experimentPath(id, "/trials/\(index)/logs?limit=\(tail)"))
             } catch let error as APIClient.ServerError where error.status == 404 {
-                throw CLIFailure(.notFound, "experiment \(id) has no trial \(index)")
+                throw Self.noTrial(id, index)
             }
             for line in page["lines"] as? [[String: Any]] ?? [] {
                 try printer.print(Line(trial: index, attempt: line["attempt"] as? Int ?? 1, stream: line["stream"] as? String ?? "stdout", text: line["text"] as? String ?? ""))
             }
         }
+    }
+
+    static func noTrial(_ id: String, _ index: Int) -> CLIFailure {
+        CLIFailure(.notFound, "experiment \(id) has no trial \(index)")
     }
 
     /// Writes lines as text (a header when the attempt changes) or JSON Lines.
