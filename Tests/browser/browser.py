@@ -65,7 +65,16 @@ class Browser:
             except Exception as error:  # stale elements while the page redraws
                 last_error = error
             time.sleep(interval)
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}" + (f" (last error: {last_error})" if last_error else ""))
+        try:
+            page = self.driver.execute_script(
+                "return location.hash + ' | ' + (document.querySelector('main')?.innerText || '').slice(0, 600)"
+                " + ' | toasts: ' + (document.getElementById('toasts')?.innerText || '')")
+        except Exception:
+            page = "?"
+        if os.environ.get("ASSAY_UI_FAILSHOT"):
+            self.driver.save_screenshot(os.environ["ASSAY_UI_FAILSHOT"])
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}"
+                             + (f" (last error: {last_error})" if last_error else "") + f"; the page showed: {page}")
 
     def find(self, css):
         from selenium.webdriver.common.by import By

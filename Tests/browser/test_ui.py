@@ -212,6 +212,30 @@ def test_cancel_a_long_experiment(browser, server, users):
     browser.wait(lambda: progress(browser)[1] == "Canceled", 15, what="the canceled state")
     assert not browser.find_all("#action-cancel")
     assert server.request("GET", f"/api/v1/experiments/{experiment}", token=ada["token"]).json()["status"] == "canceled"
+
+    # Rerun opens the new copy; deleting it (running: canceled first) goes back to the list.
+    browser.click("#action-rerun")
+    browser.confirm_dialog(accept=True)
+    browser.wait(lambda: experiment not in browser.driver.current_url, 10, what="the rerun's page")
+    copy = browser.driver.current_url.split("#/experiments/")[1]
+    browser.wait_text(".exp-title", "long-one")
+    browser.click("#action-delete")
+    assert "cannot be undone" in browser.element("dialog[open]").text
+    browser.confirm_dialog(accept=True)
+    browser.element("#experiments-table")
+    assert server.request("GET", f"/api/v1/experiments/{copy}", token=ada["token"]).status == 404
+
+    # Archive: gone from the list until "Show archived".
+    browser.go(f"#/experiments/{experiment}")
+    browser.click("#action-archive")
+    browser.confirm_dialog(accept=True)
+    browser.wait_text(".badges", "archived")
+    browser.go("#/")
+    browser.element("#experiments-table, .empty-state")
+    assert not browser.find_all(f"tr[data-id='{experiment}']")
+    browser.click("#exp-archived")
+    browser.wait(lambda: browser.find_all(f"tr[data-id='{experiment}']"), 10, what="the archived experiment")
+    assert "archived" in browser.find(f"tr[data-id='{experiment}']").text
     assert browser.console_problems() == []
 
 

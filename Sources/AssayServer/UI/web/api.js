@@ -53,7 +53,7 @@ function humanMessage(status, detail, retryAfter) {
     case 'unauthorized': return 'Your session has ended. Please log in again.';
     case 'not_found': return 'Not found. It may have been deleted, or it belongs to someone else.';
     case 'store_unavailable': return 'The server cannot reach its database right now. Try again in a moment.';
-    case 'too_large': return 'That is larger than the server accepts.';
+    case 'too_large': return `That is larger than the server accepts${detail.message ? ` (${detail.message})` : ''}.`;
     case 'internal': return 'Something went wrong on the server. Try again; if it keeps happening, tell your administrator.';
     case 'forbidden': return 'You are not allowed to do that.';
     case 'invalid_declaration': return 'The declaration has problems; see the highlighted fields.';

@@ -198,7 +198,7 @@ export async function render(root, _params, query, { setQuery, isCurrent, sessio
 
   put(root, h('section', { class: 'page' },
     h('header', { class: 'page-head' },
-      h('div', {}, h('h1', {}, 'Experiments'), h('p', { class: 'muted' }, 'Your sweeps and the ones shared with you, newest first.')),
+      h('div', {}, h('h1', {}, 'Experiments'), h('p', { class: 'muted' }, 'Your sweeps, newest first. Experiments others share with you open from their link.')),
       h('a', { href: '#/new', class: 'btn btn-primary' }, '+ New experiment')),
     h('div', { class: 'toolbar' },
       h('div', { class: 'field field-search' }, h('label', { for: search.id, class: 'sr-only' }, 'Search experiments'), search),
