@@ -345,6 +345,41 @@ def test_a_folder_is_zipped_in_the_browser_and_its_declaration_offered(browser, 
     assert browser.console_problems() == []
 
 
+DROP = """
+const [names, texts, zipBase64] = arguments;
+const transfer = new DataTransfer();
+if (zipBase64) {
+  const bytes = Uint8Array.from(atob(zipBase64), (c) => c.charCodeAt(0));
+  transfer.items.add(new File([bytes], 'dropped.zip', {type: 'application/zip'}));
+} else {
+  names.forEach((name, i) => transfer.items.add(new File([texts[i]], name)));
+}
+const zone = document.getElementById('dropzone');
+zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+zone.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+"""
+
+
+def test_dropping_a_zip_or_loose_files_on_the_drop_zone(browser, server, users):
+    ada = users["ada"]
+    switch_user(browser, "ada", ada)
+    browser.go("#/new")
+    browser.element("#dropzone")
+    dropped = code_zip({"train.py": "print('dropped')\n"})
+    browser.driver.execute_script(DROP, [], [], base64.b64encode(dropped).decode())
+    browser.wait_text("#upload-status", "dropped.zip")
+    artifact = browser.element("#artifact-id").text
+    assert server.request("GET", f"/api/v1/artifacts/{artifact}", token=ada["token"]).body == dropped
+
+    browser.driver.execute_script(DROP, ["train.py", "util.py"], ["print(1)\n", "X = 2\n"], None)
+    browser.wait(lambda: browser.find("#artifact-id").text != artifact, 15, what="a second artifact")
+    stored = server.request("GET", f"/api/v1/artifacts/{browser.find('#artifact-id').text}", token=ada["token"]).body
+    archive = zipfile.ZipFile(io.BytesIO(stored))
+    assert archive.namelist() == ["train.py", "util.py"]
+    assert archive.read("util.py") == b"X = 2\n"
+    assert browser.console_problems() == []
+
+
 def test_the_zip_writer_makes_archives_python_reads(browser, server):
     browser.go("#/login")
     browser.element("#login-username")
@@ -486,7 +521,19 @@ def test_pages_name_their_controls_and_work_from_the_keyboard(browser, server, u
     browser.driver.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
     browser.wait(lambda: browser.find("#tab-charts").get_attribute("aria-selected") == "true", 5, what="the charts tab")
     assert browser.driver.execute_script("return document.activeElement.id") == "tab-charts"
+    # Renaming a parameter and tabbing on lands on its type, not back on the name.
+    browser.go("#/new")
+    name = browser.element(".param-row [data-path^='parameters.'][aria-label='Parameter name']")
+    name.click()
+    name.send_keys(Keys.CONTROL, "a")
+    name.send_keys("rate", Keys.TAB)
+    browser.wait(lambda: browser.driver.execute_script("return document.activeElement.getAttribute('aria-label')") == "Type of rate",
+                 5, what="focus on the renamed parameter's type")
+    assert "{rate}" in browser.find("[data-path='command']").get_attribute("value")
+
     # A confirmation dialog closes with Escape and does nothing.
+    browser.go(f"#/experiments/{experiment}")
+    browser.element("#trials-table")
     browser.click("#action-archive")
     browser.element("dialog[open]")
     browser.driver.switch_to.active_element.send_keys(Keys.ESCAPE)

@@ -124,19 +124,22 @@ export async function render(root, _params, _query, { navigate }) {
     dropZone.classList.remove('dragging');
     const items = [...(event.dataTransfer.items || [])].filter((i) => i.kind === 'file');
     const entries = items.map((i) => (i.webkitGetAsEntry ? i.webkitGetAsEntry() : null)).filter(Boolean);
+    const files = [...(event.dataTransfer.files || [])];
     if (entries.length === 1 && entries[0].isDirectory) {
       takeFiles(await filesOfEntry(entries[0]), entries[0].name);
-    } else if (entries.length === 1 && /\.zip$/i.test(entries[0].name)) {
-      takeZip(event.dataTransfer.files[0]);
+    } else if (files.length === 1 && /\.zip$/i.test(files[0].name)) {
+      takeZip(files[0]);
     } else if (entries.length) {
       const all = [];
       for (const entry of entries) {
         if (entry.isDirectory) all.push(...(await filesOfEntry(entry)).map((f) => ({ ...f, path: `${entry.name}/${f.path}` })));
         else if (!isExcluded(entry.name)) { const file = await new Promise((res, rej) => entry.file(res, rej)); all.push({ path: entry.name, data: file, lastModified: file.lastModified }); }
       }
-      takeFiles(all, 'files');
-    } else if (event.dataTransfer.files.length === 1) {
-      takeZip(event.dataTransfer.files[0]);
+      takeFiles(all, all.length === 1 ? all[0].path : 'files');
+    } else if (files.length) {
+      // Loose files (no folder structure): zipped side by side.
+      const all = files.filter((f) => !isExcluded(f.name)).map((f) => ({ path: f.name, data: f, lastModified: f.lastModified }));
+      takeFiles(all, all.length === 1 ? all[0].path : 'files');
     }
   });
 
@@ -197,6 +200,9 @@ export async function render(root, _params, _query, { navigate }) {
   yamlText.addEventListener('input', debounce(() => {
     try {
       const value = parseYaml(yamlText.value);
+      if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+        throw new Error('the declaration must be a mapping of fields (name: …, command: […], parameters: …)');
+      }
       state.decl = value === null ? {} : value;
       state.yamlError = null;
       yamlError.hidden = true;
@@ -401,13 +407,23 @@ export async function render(root, _params, _query, { navigate }) {
       extra.length ? h('p', { class: 'hint' }, 'Also declared (edit in the YAML view): ', extra.map((k, i) => [i ? ', ' : '', h('code', {}, k)])) : null);
   }
 
+  /** Redraws a parameter's row, focus staying on the control with the same label. */
+  function redrawRow(row, name) {
+    const label = document.activeElement && row.contains(document.activeElement) ? document.activeElement.getAttribute('aria-label') || document.activeElement.dataset.path : null;
+    const fresh = paramRow(name);
+    row.replaceWith(fresh);
+    if (label) [...fresh.querySelectorAll('input, select')].find((el) => el.getAttribute('aria-label') === label || el.dataset.path === label)?.focus();
+  }
+
   function paramRow(name) {
     const base = `parameters.${name}`;
     const p = state.decl.parameters[name];
     const obj = p && typeof p === 'object' && !Array.isArray(p) ? p : {};
     const row = h('div', { class: 'param-row', dataset: { param: name } });
     const nameInput = control('input', base, { value: name, class: 'mono', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Parameter name' });
-    nameInput.addEventListener('change', () => rename(name, nameInput.value.trim()));
+    // Deferred: change fires while focus is leaving, and the rename redraws the form, so
+    // wait until focus has landed to know where to put it back.
+    nameInput.addEventListener('change', () => setTimeout(() => rename(name, nameInput.value.trim()), 0));
     const type = control('select', `${base}.type`, { 'aria-label': `Type of ${name}` });
     for (const k of KINDS) put(type, h('option', { value: k, selected: obj.type === k }, k));
     if (!KINDS.includes(obj.type)) { type.prepend(h('option', { value: '', selected: true }, '—')); }
@@ -424,13 +440,15 @@ export async function render(root, _params, _query, { navigate }) {
       if ((t === 'int' || t === 'float') && fresh.values) { delete fresh.min; delete fresh.max; }
       state.decl.parameters[name] = fresh;
       edited(base);
-      row.replaceWith(paramRow(name));
+      redrawRow(row, name);
     });
     const remove = h('button', { type: 'button', class: 'btn btn-icon', 'aria-label': `Remove parameter ${name}`, title: 'Remove', onclick: () => {
       delete state.decl.parameters[name];
       if (!Object.keys(state.decl.parameters).length) delete state.decl.parameters;
       edited(base);
+      const next = row.nextElementSibling || row.previousElementSibling;
       row.remove();
+      (next ? next.querySelector('input') : formPanel.querySelector('#add-param'))?.focus();
     } }, '×');
 
     const size = domainSize(obj);
@@ -452,7 +470,7 @@ export async function render(root, _params, _query, { navigate }) {
         if (obj.default !== undefined) np.default = obj.default;
         state.decl.parameters[name] = np;
         edited(base);
-        row.replaceWith(paramRow(name));
+        redrawRow(row, name);
       });
       put(fields, small('Spread', modeSelect));
       if (mode === 'values') {
@@ -467,7 +485,7 @@ export async function render(root, _params, _query, { navigate }) {
           if (spacingSelect.value === 'count') obj.count = 5;
           if (spacingSelect.value === 'step' && obj.scale === 'log') delete obj.scale;
           edited(base);
-          row.replaceWith(paramRow(name));
+          redrawRow(row, name);
         });
         put(fields, 
           small('Min', bound(p2('min'), numeric)),
@@ -527,10 +545,17 @@ export async function render(root, _params, _query, { navigate }) {
     state.decl.parameters = Object.fromEntries(Object.entries(params).map(([k, v]) => [k === from ? to : k, v]));
     const command = state.decl.command;
     if (Array.isArray(command)) state.decl.command = command.map((a) => (typeof a === 'string' ? a.split(`{${from}}`).join(`{${to}}`) : a));
-    const focused = document.activeElement;
+    // The change event fires as focus leaves the name: follow focus to where it went.
+    const active = document.activeElement;
+    const old = `parameters.${from}`;
+    const where = active && formPanel.contains(active) ? active.dataset.path || null : null;
+    const label = active && formPanel.contains(active) ? active.getAttribute('aria-label') : null;
     renderForm();
     edited(`parameters.${to}`);
-    if (focused) formPanel.querySelector(`[data-path="${CSS.escape(`parameters.${to}`)}"]`)?.focus();
+    const path = where && (where === old || where.startsWith(`${old}.`)) ? `parameters.${to}${where.slice(old.length)}` : where;
+    const target = path ? formPanel.querySelector(`[data-path="${CSS.escape(path)}"]`)
+      : label ? formPanel.querySelector(`[aria-label="${CSS.escape(label.replace(from, to))}"]`) : null;
+    target?.focus();
   }
 
   function addParam() {
