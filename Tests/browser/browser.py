@@ -148,7 +148,12 @@ class Browser:
         self.type("#login-username", username)
         self.type("#login-password", password)
         self.click(".login-card button[type=submit]")
-        self.wait(lambda: self.find("#who").text == username, 15, what=f"{username} to be logged in")
+        self.wait(lambda: self.who() == username, 15, what=f"{username} to be logged in")
+
+    def who(self):
+        """The signed-in user the top bar names ('' when none; read even where narrow screens hide it)."""
+        return self.driver.execute_script(
+            "const a = document.getElementById('account'); return a && !a.hidden ? document.getElementById('who').textContent : ''")
 
     def logout(self):
         self.click("#logout")

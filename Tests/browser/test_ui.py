@@ -58,9 +58,9 @@ def final_losses(server, user, experiment):
 
 
 def switch_user(browser, name, user):
-    if browser.find_all("#who") and browser.find("#who").text == name:
+    if browser.who() == name:
         return
-    if browser.find_all("#who") and browser.find("#who").text:
+    if browser.who():
         browser.logout()
     browser.login(name, user["password"])
 
@@ -487,7 +487,7 @@ def test_pages_name_their_controls_and_work_from_the_keyboard(browser, server, u
     experiment = server.create_experiment(ada["token"], {
         "name": "a11y", "command": ["python3", "train.py", "{i}"], "objective": {"metric": "loss", "goal": "minimize"},
         "parameters": {"i": {"type": "int", "values": [1, 2]}}}, files={"train.py": "print('@assay {\"loss\": 1}')\n"})
-    if browser.find_all("#who") and browser.find("#who").text:
+    if browser.who():
         browser.logout()
     pages = [("#/login", "#login-username")]
     for route, ready in pages:
