@@ -31,6 +31,7 @@ def server(tmp_path_factory):
         "ASSAY_EXECUTOR": "local",
         "ASSAY_RUNNER_BIN": str(binary("ASSAY_RUNNER_BIN", "assay-runner")),
         "ASSAY_LEASE_SECONDS": "5",
+        "ASSAY_MAX_TRIALS": "5000",
     })
     instance.start()
     yield instance

@@ -380,6 +380,22 @@ def test_dropping_a_zip_or_loose_files_on_the_drop_zone(browser, server, users):
     assert browser.console_problems() == []
 
 
+def test_more_trials_than_the_server_allows_is_said_at_the_count(browser, server, users, code):
+    switch_user(browser, "ada", users["ada"])
+    browser.go("#/new")
+    browser.find("#zip-input").send_keys(str(code))
+    browser.element("#artifact-id")
+    browser.click("#tab-yaml")
+    browser.set_value("#yaml-text", "name: too-big\ncommand: [python3, train.py, '{i}', adam]\n"
+                      "parameters:\n  i: {type: int, min: 0, max: 9999, step: 1}\n")
+    browser.wait_text("#trial-count", "10,000 trials: 10,000")
+    browser.click("#tab-form")
+    browser.click("#submit")
+    browser.wait_text("#trial-count-error", "5,000")
+    assert "#/new" in browser.driver.current_url
+    assert browser.console_problems() == []
+
+
 def test_the_zip_writer_makes_archives_python_reads(browser, server):
     browser.go("#/login")
     browser.element("#login-username")

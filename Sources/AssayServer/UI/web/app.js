@@ -93,8 +93,14 @@ async function route() {
     return;
   }
   const context = { session, navigate, setQuery, isCurrent: () => ticket === renderCount };
+  // Each page draws into its own container: a page still loading when the next one starts
+  // draws into a container that is no longer in the document.
+  const container = h('div', { class: 'route' });
+  main.append(container);
   try {
-    cleanup = (await page.render(main, params, query, context)) || null;
+    const done = (await page.render(container, params, query, context)) || null;
+    if (ticket === renderCount) cleanup = done;
+    else if (done) done();
   } catch (error) {
     if (ticket === renderCount) renderError(error);
   }

@@ -129,7 +129,7 @@ export function trialCount(decl) {
   const factors = sizes.map(([, size]) => size).filter((size) => size > 1);
   const count = factors.reduce((a, b) => a * b, 1) * repeats;
   if (!Number.isSafeInteger(count)) return { count: null, text: 'More trials than can be counted.' };
-  return { count, text: factors.length || repeats > 1 ? `${word(count)}: ${factors.length ? factors.join(' × ') : '1'}${suffix}` : word(count) };
+  return { count, text: factors.length || repeats > 1 ? `${word(count)}: ${factors.length ? factors.map((f) => f.toLocaleString()).join(' × ') : '1'}${suffix}` : word(count) };
 }
 
 // ---- validation ---------------------------------------------------------

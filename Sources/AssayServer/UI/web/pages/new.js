@@ -156,7 +156,8 @@ export async function render(root, _params, _query, { navigate }) {
   }
 
   // ---- declaration: form <-> object <-> YAML -------------------------------------
-  const count = h('p', { class: 'trial-count', id: 'trial-count', 'aria-live': 'polite' });
+  const count = h('p', { class: 'trial-count', id: 'trial-count', 'aria-live': 'polite', 'aria-describedby': 'trial-count-error' });
+  const countError = h('p', { class: 'field-error', id: 'trial-count-error', hidden: true });
   const summary = h('div', { class: 'error-summary', id: 'error-summary', role: 'alert', hidden: true });
   const formPanel = h('div', { id: 'panel-form', role: 'tabpanel', 'aria-labelledby': 'tab-form' });
   const yamlText = h('textarea', { id: 'yaml-text', class: 'code', spellcheck: 'false', rows: 22, autocapitalize: 'off', 'aria-describedby': 'yaml-hint yaml-error' });
@@ -259,6 +260,7 @@ export async function render(root, _params, _query, { navigate }) {
     let p = path;
     for (;;) {
       if (p === 'artifact') return dropZone;
+      if (p === 'sweep') return count;  // the plan as a whole (too many trials): at the count
       const el = state.mode === 'form' && p ? formPanel.querySelector(`[data-path="${CSS.escape(p)}"]`) : null;
       if (el) return el;
       if (!p) return null;
@@ -271,19 +273,21 @@ export async function render(root, _params, _query, { navigate }) {
     for (const el of formPanel.querySelectorAll('.field-error')) { el.hidden = true; el.textContent = ''; }
     for (const el of formPanel.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
     artifactError.hidden = true;
+    countError.hidden = true;
+    countError.textContent = '';
     dropZone.classList.remove('invalid');
     const loose = [];
     for (const error of errors) {
       const target = targetOf(error.path);
       if (!target) { loose.push(error); continue; }
-      const slot = target === dropZone ? artifactError : document.getElementById(`${target.id}-error`);
+      const slot = target === dropZone ? artifactError : target === count ? countError : document.getElementById(`${target.id}-error`);
       if (!slot) { loose.push(error); continue; }
-      const exact = target.dataset.path === error.path || target === dropZone;
+      const exact = target.dataset.path === error.path || target === dropZone || target === count;
       const text = exact ? sentence(error.message) : `${error.path}: ${error.message}`;
       slot.textContent = slot.textContent ? `${slot.textContent} ${text}` : text;
       slot.hidden = false;
       if (target === dropZone) dropZone.classList.add('invalid');
-      else target.setAttribute('aria-invalid', 'true');
+      else if (target !== count) target.setAttribute('aria-invalid', 'true');
     }
     clear(summary);
     if (errors.length && (loose.length || state.mode === 'yaml' || state.submitted)) {
@@ -370,6 +374,8 @@ export async function render(root, _params, _query, { navigate }) {
 
   function renderForm() {
     const d = state.decl;
+    // A redraw (strategy changed, YAML edited) keeps focus on the same field.
+    const keep = document.activeElement && formPanel.contains(document.activeElement) ? document.activeElement.dataset.path : null;
     clear(formPanel);
     const extra = Object.keys(d).filter((k) => !FORM_KEYS.has(k));
     const numeric = { read: text, write: scalarOf, attrs: { inputmode: 'decimal' } };
@@ -405,6 +411,7 @@ export async function render(root, _params, _query, { navigate }) {
           field('Retries', bound('trial.retries', { ...numeric, attrs: { inputmode: 'numeric', placeholder: '0' } }), 'Extra attempts of a failed trial')),
         field('E-mail when done', bound('notify.email', { read: listText, write: (t) => { const v = listOf(t); return v && v.map(String); }, attrs: { type: 'text', autocomplete: 'email', placeholder: 'me@example.org' } }), 'Comma-separated addresses', 'field-wide')),
       extra.length ? h('p', { class: 'hint' }, 'Also declared (edit in the YAML view): ', extra.map((k, i) => [i ? ', ' : '', h('code', {}, k)])) : null);
+    if (keep) formPanel.querySelector(`[data-path="${CSS.escape(keep)}"]`)?.focus();
   }
 
   /** Redraws a parameter's row, focus staying on the control with the same label. */
@@ -624,7 +631,7 @@ export async function render(root, _params, _query, { navigate }) {
       dropZone, artifactError, uploadStatus),
     h('section', { class: 'card' },
       h('div', { class: 'card-head' }, h('h2', {}, h('span', { class: 'step' }, '2'), ' Declaration'), tabs),
-      count, formPanel, yamlPanel),
+      count, countError, formPanel, yamlPanel),
     summary,
     h('div', { class: 'submit-bar' }, submit, submitNote));
 
