@@ -106,6 +106,11 @@ import Testing
                 #expect(controller.assets[String(target)] != nil, "\(path) imports \(match.1), which is not bundled")
             }
             #expect(!source.contains("eval("), "\(path) uses eval")
+            // index.html preloads every module, so the browser fetches them in one round, not import by import.
+            if path != "app.js" {
+                #expect(String(buffer: controller.assets["index.html"]!.bytes).contains("<link rel=\"modulepreload\" href=\"/ui/\(path)\">"),
+                        "index.html does not preload \(path)")
+            }
             #expect(!source.contains(".innerHTML") && !source.contains("insertAdjacentHTML") && !source.contains("document.write"),
                     "\(path) writes markup from text")
         }
