@@ -283,7 +283,7 @@ export async function render(root, _params, _query, { navigate }) {
       const slot = target === dropZone ? artifactError : target === count ? countError : document.getElementById(`${target.id}-error`);
       if (!slot) { loose.push(error); continue; }
       const exact = target.dataset.path === error.path || target === dropZone || target === count;
-      const text = exact ? sentence(error.message) : `${error.path}: ${error.message}`;
+      const text = exact ? sentence(error.message) : describeAt(target.dataset.path, error);
       slot.textContent = slot.textContent ? `${slot.textContent} ${text}` : text;
       slot.hidden = false;
       if (target === dropZone) dropZone.classList.add('invalid');
@@ -299,6 +299,15 @@ export async function render(root, _params, _query, { navigate }) {
       summary.hidden = true;
     }
     return errors;
+  }
+
+  /** An error below the field it shows at: "Argument 4: unknown placeholder {depth}". */
+  function describeAt(fieldPath, error) {
+    const item = fieldPath && error.path.startsWith(fieldPath) ? /^\[(\d+)\]$/.exec(error.path.slice(fieldPath.length)) : null;
+    if (!item) return `${error.path}: ${error.message}`;
+    const last = fieldPath.split('.').pop();
+    const noun = { command: 'Argument', setup: 'Argument', values: 'Value', tags: 'Tag', email: 'Address' }[last] || 'Item';
+    return `${noun} ${Number(item[1]) + 1}: ${error.message}`;
   }
 
   function sentence(text) { return `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?)]$/.test(text) ? '' : '.'}`; }
