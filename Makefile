@@ -9,7 +9,7 @@ BUILD_FLAGS ?=
 BIN        := .build/debug
 DEMO_OUT   := assay-runs/demo-$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: demo test bench build build-tests deps swift-check venv clean manifests images-check images-rootfs
+.PHONY: demo test bench build build-tests deps swift-check venv clean manifests images-check images-rootfs screenshots
 
 ## demo: build and run the example sweep on this machine: an embedded server
 ## (SQLite in ./assay-data) and Runner processes, no cluster
@@ -22,6 +22,7 @@ test: deps build-tests venv
 	$(VPY) -m pytest -q Tests/kubeapi
 	$(VPY) -m pytest -q Tests/deploy
 	ASSAY_BIN=$(CURDIR)/$(BIN)/assay $(VPY) -m pytest -q Tests/system
+	$(VPY) -m pytest -q Tests/browser
 	PYTHON=$(VPY) scripts/image-check.sh assay-runner
 
 ## bench: benchmarks with ratios against baselines measured in the same run
@@ -33,6 +34,10 @@ bench: deps venv
 	$(VPY) benchmarks/ingest.py .build/release/assay-server
 	$(VPY) benchmarks/overhead.py .build/release/assay-server .build/release/assay-runner
 	$(VPY) benchmarks/kube.py .build/release/assay-server
+
+## screenshots: docs/screenshots/*.png of each page, from a live server with real sweeps
+screenshots: deps build-tests venv
+	$(VPY) Tests/browser/screenshots.py
 
 ## manifests: render manifests/assay.yaml from helm/assay (a test fails when they drift)
 manifests: venv
@@ -56,7 +61,7 @@ build-tests: swift-check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 
 # System libraries the build links (Debian package names).
-APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev libcurl4-openssl-dev libssl-dev
+APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev libcurl4-openssl-dev libssl-dev chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 deps: swift-check

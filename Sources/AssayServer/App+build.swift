@@ -116,7 +116,8 @@ public func runServer(configuration: ServerConfiguration, logger: Logger = Logge
             await local.resume(issueToken: tokens.issue(for:))
         })
     let reaper = LeaseReaper(store: store, interval: .seconds(5), now: { Date() }, logger: logger, live: environment.live)
-    var services: [any Service] = [app, reaper]
+    // Graceful shutdown runs in reverse order: the live streams end first, so the server can drain.
+    var services: [any Service] = [app, reaper, LiveEventsCloser(live: environment.live)]
     if let kubernetes = executor as? KubernetesExecutor { services.append(kubernetes) }
     let group = ServiceGroup(configuration: .init(
         services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -200,7 +200,7 @@ import Testing
             #expect(applied.json["status"] as? String == "completed")
             let claim = try await client.send(.post, "\(base)/claim-notification", json: ["runner": "r1"], token: runnerToken)
             let mail = try #require(claim.json["mail"] as? [String: Any])
-            #expect(mail["url"] as? String == "https://assay.example.org/experiments/\(id)")
+            #expect(mail["url"] as? String == "https://assay.example.org/#/experiments/\(id)")
             #expect(mail["to"] as? [String] == ["bob@example.org", "team@example.org"])
             let best = try #require(mail["best"] as? [[String: Any]])
             #expect(best.count == 4)

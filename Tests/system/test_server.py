@@ -164,3 +164,33 @@ def test_sigterm_loses_no_event_batch_it_answered(server):
     missing = [seq for seq in answered if f"batch {seq}" not in stored]
     assert not missing, f"batches answered 200 but lost: {missing[:10]}"
     assert len(stored) == len(set(stored)), "no batch applied twice"
+
+
+def test_sigterm_ends_open_live_streams_and_exits(server):
+    """A browser following a running experiment must not keep the server from
+    stopping: the streams end at SIGTERM (clients resume elsewhere or later)."""
+    import threading
+    import urllib.request
+
+    token = server.user_token("streamer")
+    experiment = server.create_experiment(token, small_declaration("live-stop", count=2))
+    ended = threading.Event()
+
+    def follow():
+        request = urllib.request.Request(f"{server.url}/api/v1/experiments/{experiment}/events",
+                                         headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                while response.readline():
+                    pass
+        except OSError:
+            pass
+        ended.set()
+
+    reader = threading.Thread(target=follow, daemon=True)
+    reader.start()
+    time.sleep(1)
+    assert not ended.is_set(), "the stream of a queued experiment stays open"
+    # Without closing the streams the server waits for them until it is killed (stop() SIGKILLs after 30 s).
+    assert server.stop(signal.SIGTERM, timeout=30) == 0, "a graceful stop exits 0 with a stream open"
+    assert ended.wait(5)

@@ -30,6 +30,8 @@ actor LiveEvents {
     }
 
     private var channels: [ExperimentID: Channel] = [:]
+    /// Set at graceful shutdown: every stream ends, none starts live.
+    private var closed = false
     /// Least recently published first, for eviction.
     private var recency: [ExperimentID] = []
     private let boot = String(UUID().uuidString.prefix(8)).lowercased()
@@ -80,7 +82,7 @@ actor LiveEvents {
         }
         var channel = channels[experiment] ?? Channel()
         let replay = channel.history.filter { $0.number > after }.map(\.event)
-        guard live, !channel.final else { return (replay, nil) }
+        guard live, !channel.final, !closed else { return (replay, nil) }
         let (stream, continuation) = AsyncStream<LiveEvent>.makeStream(bufferingPolicy: .bufferingNewest(historyLimit))
         let key = UUID()
         continuation.onTermination = { _ in Task { await self.unsubscribe(experiment, key) } }
@@ -88,6 +90,16 @@ actor LiveEvents {
         channels[experiment] = channel
         if !recency.contains(experiment) { recency.append(experiment) }
         return (replay, stream)
+    }
+
+    /// Ends every live stream (the server is shutting down: open streams would keep it
+    /// from draining). Clients resume with `Last-Event-ID` from another replica or after the restart.
+    func closeAll() {
+        closed = true
+        for key in channels.keys {
+            channels[key]?.subscribers.values.forEach { $0.finish() }
+            channels[key]?.subscribers = [:]
+        }
     }
 
     private func unsubscribe(_ experiment: ExperimentID, _ key: UUID) {

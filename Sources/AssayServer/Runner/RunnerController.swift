@@ -132,7 +132,8 @@ struct RunnerController: Sendable {
                 id: final.id, name: final.name, status: final.status, reason: final.reason, counts: final.counts,
                 trials: final.trialCount, createdAt: final.createdAt, startedAt: final.startedAt, finishedAt: final.finishedAt,
                 seconds: max(0, (final.finishedAt ?? now()).timeIntervalSince(started))),
-            url: publicURL.map { $0.appending(path: "experiments/\(final.id)").absoluteString },
+            // The web UI routes in the fragment (`/#/experiments/<id>`); `appending(path:)` would encode the `#`.
+            url: publicURL.map { $0.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/#/experiments/\(final.id)" },
             objective: declaration.objective.map { .init(metric: $0.metric, goal: $0.goal.rawValue) },
             best: table.rows.prefix(5).map { row in
                 .init(trial: row.trial.index, status: row.status,

@@ -37,3 +37,14 @@ struct LeaseReaper: Service {
         }
     }
 }
+
+/// Ends the live event streams at graceful shutdown, so the HTTP server can drain:
+/// an open `/events` response would otherwise hold it until it is killed.
+struct LiveEventsCloser: Service {
+    let live: LiveEvents
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await live.closeAll()
+    }
+}
