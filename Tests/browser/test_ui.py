@@ -79,7 +79,7 @@ def test_researcher_flow(browser, server, users, code):
     sha = browser.element("#artifact-sha").text
     assert hashlib.sha256(code.read_bytes()).hexdigest() in sha
     assert "matches the hash computed in your browser" in sha
-    assert browser.find("#upload-progress").get_attribute("aria-valuenow") == "100"
+    browser.wait(lambda: browser.find("#upload-progress").get_attribute("aria-valuenow") == "100", 10, what="browser.find('#upload-progress').get_attribute('aria-valuenow') == '10")  # the page redraws live: read again until it holds
     browser.element("#upload-new")
     browser.find("#zip-input").send_keys(str(code))
     browser.wait(lambda: browser.find_all("#dedup-notice"), 15, what="the dedup notice")
@@ -128,7 +128,7 @@ def test_researcher_flow(browser, server, users, code):
     browser.click("#submit")
     timeout_field = browser.element("[data-path='trial.timeout']")
     browser.wait(lambda: timeout_field.get_attribute("aria-invalid") == "true", 10, what="the server's timeout error")
-    assert "duration" in browser.find(f"#{timeout_field.get_attribute('id')}-error").text
+    browser.wait(lambda: "duration" in browser.find(f"#{timeout_field.get_attribute('id')}-error").text, 10, what="'duration' in browser.find(f'#{timeout_field.get_attribute('id')}-erro")  # the page redraws live: read again until it holds
     browser.type("[data-path='trial.timeout']", "2m")
     browser.wait(lambda: timeout_field.get_attribute("aria-invalid") is None, 5, what="the timeout error to go")
     browser.click("#submit")
@@ -159,11 +159,11 @@ def test_researcher_flow(browser, server, users, code):
     browser.wait(lambda: losses() == sorted(losses()) and len(losses()) == 6, 5, what="ascending losses")
     browser.click("#trials-table button[data-sort='m:loss']")
     browser.wait(lambda: losses() == sorted(losses(), reverse=True), 5, what="descending losses")
-    assert browser.find("#trials-table th[aria-sort='descending'] button").get_attribute("data-sort") == "m:loss"
+    browser.wait(lambda: browser.find("#trials-table th[aria-sort='descending'] button").get_attribute("data-sort") == "m:loss", 10, what="browser.find('#trials-table th[aria-sort='descending'] button').get_at")  # the page redraws live: read again until it holds
     browser.click("#trial-status-filter")
     browser.driver.execute_script(
         "const s = document.querySelector('#trial-status-filter'); s.value = 'succeeded'; s.dispatchEvent(new Event('change'))")
-    assert len(browser.find_all("#trials-table tbody tr")) == 6
+    browser.wait(lambda: len(browser.find_all("#trials-table tbody tr")) == 6, 10, what="len(browser.find_all('#trials-table tbody tr')) == 6")  # the page redraws live: read again until it holds
 
     # The log of a trial.
     browser.click("#trials-table tbody tr:first-child button[aria-label^='Logs of trial']")
@@ -173,8 +173,8 @@ def test_researcher_flow(browser, server, users, code):
     # Charts: the objective against x, one point per trial, the best marked.
     browser.click("#tab-charts")
     browser.wait(lambda: len(browser.find_all("#scatter-slot svg circle.point")) == 6, 10, what="six points")
-    assert len(browser.find_all("#scatter-slot svg circle.best")) == 1
-    assert browser.find("#chart-param").get_attribute("value") in ("x", "opt")
+    browser.wait(lambda: len(browser.find_all("#scatter-slot svg circle.best")) == 1, 10, what="len(browser.find_all('#scatter-slot svg circle.best')) == 1")  # the page redraws live: read again until it holds
+    browser.wait(lambda: browser.find("#chart-param").get_attribute("value") in ("x", "opt"), 10, what="browser.find('#chart-param').get_attribute('value') in ('x', 'opt')")  # the page redraws live: read again until it holds
     # The loss over steps of the best three trials (none ticked), five steps each.
     browser.wait(lambda: len(browser.find_all("#line-slot svg polyline")) == 3, 10, what="three lines")
     plotted = [int(li.text.removeprefix("Trial ")) for li in browser.find_all("#line-slot .legend li")]
@@ -207,7 +207,7 @@ def test_cancel_a_long_experiment(browser, server, users):
     browser.wait(lambda: progress(browser)[1] == "Running", 30, what="the experiment to run")
     browser.click("#action-cancel")
     browser.element("dialog[open]")
-    assert "Cancel this experiment?" in browser.find("dialog[open] h2").text
+    browser.wait(lambda: "Cancel this experiment?" in browser.find("dialog[open] h2").text, 10, what="'Cancel this experiment?' in browser.find('dialog[open] h2').text")  # the page redraws live: read again until it holds
     browser.confirm_dialog(accept=True)
     browser.wait(lambda: progress(browser)[1] == "Canceled", 15, what="the canceled state")
     assert not browser.find_all("#action-cancel")
@@ -235,7 +235,7 @@ def test_cancel_a_long_experiment(browser, server, users):
     assert not browser.find_all(f"tr[data-id='{experiment}']")
     browser.click("#exp-archived")
     browser.wait(lambda: browser.find_all(f"tr[data-id='{experiment}']"), 10, what="the archived experiment")
-    assert "archived" in browser.find(f"tr[data-id='{experiment}']").text
+    browser.wait(lambda: "archived" in browser.find(f"tr[data-id='{experiment}']").text, 10, what="'archived' in browser.find(f'tr[data-id='{experiment}']').text")  # the page redraws live: read again until it holds
     assert browser.console_problems() == []
 
 
@@ -273,10 +273,10 @@ def test_a_shared_link_opens_read_only_for_another_user_until_unshared(browser, 
     switch_user(browser, "bob", bob)
     browser.driver.get(link)
     browser.wait_text(".exp-title", "ada-shared")
-    assert "read-only" in browser.find(".badges").text
+    browser.wait(lambda: "read-only" in browser.find(".badges").text, 10, what="'read-only' in browser.find('.badges').text")  # the page redraws live: read again until it holds
     for owner_only in ("#action-cancel", "#action-rerun", "#action-archive", "#action-delete", "#share-toggle"):
         assert not browser.find_all(owner_only), owner_only
-    assert browser.find_all("#download-csv")
+    browser.wait(lambda: browser.find_all("#download-csv"), 10, what="browser.find_all('#download-csv')")  # the page redraws live: read again until it holds
 
     switch_user(browser, "ada", ada)
     browser.go(f"#/experiments/{experiment}")
@@ -335,7 +335,7 @@ def test_a_folder_is_zipped_in_the_browser_and_its_declaration_offered(browser, 
     assert archive.testzip() is None
     assert sorted(archive.namelist()) == ["assay.yaml", "lib/helper.py", "train.py"]
     assert archive.read("train.py").decode() == TRAIN
-    assert "3 files" in browser.find("#upload-status").text
+    browser.wait(lambda: "3 files" in browser.find("#upload-status").text, 10, what="'3 files' in browser.find('#upload-status').text")  # the page redraws live: read again until it holds
     browser.click("#use-found")
     assert browser.element("[data-path='name']").get_attribute("value") == "from-the-folder"
     browser.wait_text("#trial-count", "3 trials: 3")
@@ -545,7 +545,7 @@ def test_pages_name_their_controls_and_work_from_the_keyboard(browser, server, u
     name.send_keys("rate", Keys.TAB)
     browser.wait(lambda: browser.driver.execute_script("return document.activeElement.getAttribute('aria-label')") == "Type of rate",
                  5, what="focus on the renamed parameter's type")
-    assert "{rate}" in browser.find("[data-path='command']").get_attribute("value")
+    browser.wait(lambda: "{rate}" in browser.find("[data-path='command']").get_attribute("value"), 10, what="'{rate}' in browser.find('[data-path='command']').get_attribute('value")  # the page redraws live: read again until it holds
 
     # A confirmation dialog closes with Escape and does nothing.
     browser.go(f"#/experiments/{experiment}")
