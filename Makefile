@@ -61,11 +61,13 @@ build-tests: swift-check
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 
 # System libraries the build links (Debian package names).
-APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev libcurl4-openssl-dev libssl-dev chromium chromium-driver
+APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev libcurl4-openssl-dev libssl-dev
+# Only the tests need these (the web UI's browser suite); the image builders do not.
+TEST_APT_PACKAGES := chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 deps: swift-check
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(APT_PACKAGES) $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing $$missing"; \
 	  $(SUDO) apt-get update -qq >/dev/null && \
