@@ -72,6 +72,12 @@ final class CurlEasy {
         try check(assay_curl_set_debug_callback(handle, callback), CURLOPT_DEBUGFUNCTION)
     }
 
+    /// Also turns progress reporting on (`CURLOPT_NOPROGRESS` 0), without which libcurl never calls it.
+    func setProgressCallback(_ callback: assay_curl_xferinfo_callback) throws {
+        try check(assay_curl_set_xferinfo_callback(handle, callback), CURLOPT_XFERINFOFUNCTION)
+        try set(CURLOPT_NOPROGRESS, 0)
+    }
+
     /// Sets a `curl_slist` option (headers, mail recipients); the list lives as long as the handle.
     func set(_ option: CURLoption, list items: [String]) throws {
         var list: UnsafeMutablePointer<curl_slist>?

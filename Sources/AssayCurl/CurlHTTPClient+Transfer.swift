@@ -15,8 +15,10 @@ extension CurlHTTPClient {
         let upload = try configure(easy, for: request)
         try receiver.install(on: easy)
         try upload?.install(on: easy)
+        let progress = request.progress.map(TransferProgressReporter.init)
+        try progress?.install(on: easy)
 
-        let outcome = withExtendedLifetime((receiver, upload)) { easy.perform(cancellation: cancellation) }
+        let outcome = withExtendedLifetime((receiver, upload, progress)) { easy.perform(cancellation: cancellation) }
         if let failure = receiver.failure { throw failure }
         switch outcome {
         case .cancelled:

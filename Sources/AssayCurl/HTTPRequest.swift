@@ -12,6 +12,9 @@ public struct HTTPRequest: Sendable {
     /// The largest response body ``CurlHTTPClient/send(_:)`` accepts, and the longest line
     /// ``CurlHTTPClient/lines(_:)`` accepts; larger fails with ``CurlError/responseTooLarge(limit:)``.
     public var maxResponseBytes: Int
+    /// Told the bytes sent and received each time they change, on the transfer's thread
+    /// (so it must return quickly); nil reports nothing.
+    public var progress: (@Sendable (TransferProgress) -> Void)?
 
     public init(
         method: HTTPMethod = .get,
@@ -19,7 +22,8 @@ public struct HTTPRequest: Sendable {
         headers: HTTPHeaders = [:],
         body: Data? = nil,
         timeouts: HTTPTimeouts = .default,
-        maxResponseBytes: Int = 16 << 20
+        maxResponseBytes: Int = 16 << 20,
+        progress: (@Sendable (TransferProgress) -> Void)? = nil
     ) {
         self.method = method
         self.url = url
@@ -27,5 +31,6 @@ public struct HTTPRequest: Sendable {
         self.body = body
         self.timeouts = timeouts
         self.maxResponseBytes = maxResponseBytes
+        self.progress = progress
     }
 }

@@ -44,6 +44,9 @@ public protocol ExperimentStore: Sendable {
     /// and `size` while receiving the file, and enforced the size limit.
     func storeArtifact(owner: UserID, sha256: String, size: Int, contentsOf file: URL, now: Date) async throws -> (artifact: Artifact, deduplicated: Bool)
     func artifact(id: ArtifactID, owner: UserID) async throws -> Artifact?
+    /// The owner's artifact with these bytes (`sha256` as 64 lowercase hex digits), if any:
+    /// a client asks before uploading what it may already have sent.
+    func artifact(sha256: String, owner: UserID) async throws -> Artifact?
     /// Streams the artifact's bytes to `chunk` in order; throws ``StoreError/notFound`` for another owner's id.
     func readArtifact(id: ArtifactID, owner: UserID, chunk: @Sendable ([UInt8]) async throws -> Void) async throws
 

@@ -42,6 +42,12 @@ static inline CURLcode assay_curl_set_debug_callback(CURL *curl, assay_curl_debu
     return curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, value);
 }
 
+/* CURLOPT_XFERINFOFUNCTION: bytes received and sent so far, for progress bars. */
+typedef int (*assay_curl_xferinfo_callback)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
+static inline CURLcode assay_curl_set_xferinfo_callback(CURL *curl, assay_curl_xferinfo_callback value) {
+    return curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, value);
+}
+
 static inline CURLcode assay_curl_get_long(CURL *curl, CURLINFO info, long *value) {
     return curl_easy_getinfo(curl, info, value);
 }

@@ -1,5 +1,6 @@
 import AssayCurl
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("CurlHTTPClient against a live Hummingbird server")
@@ -45,6 +46,25 @@ struct CurlHTTPClientTests {
             // libcurl's default form Content-Type is suppressed.
             #expect(response.headers["X-Seen-Content-Type"] == "none")
             #expect(response.body == body)
+        }
+    }
+
+    @Test func progressFollowsTheBodyUpAndTheAnswerBack() async throws {
+        try await TestHTTPServer.run { base, _ in
+            let body = TestHTTPServer.pattern(count: 600_000)
+            let seen = SeenProgress()
+            let request = HTTPRequest(method: .post, url: base.appending(path: "echo"), body: body, progress: seen.record)
+            let response = try await client.send(request)
+            #expect(response.body == body)
+
+            let updates = seen.updates
+            let size = body.count
+            #expect(updates.last == TransferProgress(uploaded: size, uploadTotal: size, downloaded: size, downloadTotal: size))
+            #expect(updates.contains { $0.uploaded == size && $0.downloaded == 0 }, "the whole body went up before the answer came")
+            for (earlier, later) in zip(updates, updates.dropFirst()) {
+                #expect(earlier != later, "only changes are reported")
+                #expect(earlier.uploaded <= later.uploaded && earlier.downloaded <= later.downloaded)
+            }
         }
     }
 
@@ -229,5 +249,16 @@ struct CurlHTTPClientTests {
         await #expect(throws: CurlError.cancelled) { try await task.value }
         // Without the abort the request would wait for its 30 s timeout; 10 s leaves a loaded CI machine room.
         #expect(ContinuousClock.now - cancelled < .seconds(10))
+    }
+}
+
+/// The progress reports of one transfer, in order.
+private final class SeenProgress: Sendable {
+    private let seen = Mutex<[TransferProgress]>([])
+
+    var updates: [TransferProgress] { seen.withLock { $0 } }
+
+    @Sendable func record(_ progress: TransferProgress) {
+        seen.withLock { $0.append(progress) }
     }
 }

@@ -69,6 +69,44 @@ func artifactBytes(_ count: Int, seed: UInt8 = 1) -> [UInt8] {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func anArtifactIsFoundByItsHashForItsOwnerOnly(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        try await withServer(store) { client in
+            let alice = try await client.userToken("alice")
+            let bob = try await client.userToken("bob")
+            let bytes = artifactBytes(5_000, seed: 3)
+            let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+
+            let before = try await client.send(.get, "/api/v1/artifacts?sha256=\(sha)", token: alice)
+            #expect(before.status == .notFound)
+            #expect(before.error.code == "not_found")
+
+            let uploaded = try await client.upload(bytes, token: alice)
+            let id = try #require(uploaded.json["id"] as? String)
+            for given in [sha, sha.uppercased()] {
+                let found = try await client.send(.get, "/api/v1/artifacts?sha256=\(given)", token: alice)
+                #expect(found.status == .ok)
+                #expect(found.json["id"] as? String == id)
+                #expect(found.json["sha256"] as? String == sha)
+                #expect(found.json["size"] as? Int == bytes.count)
+                #expect(found.json["deduplicated"] as? Bool == true)
+            }
+
+            let bobs = try await client.send(.get, "/api/v1/artifacts?sha256=\(sha)", token: bob)
+            #expect(bobs.status == .notFound, "another user's artifact with the same bytes is not found")
+            #expect(bobs.json["id"] == nil)
+
+            for query in ["", "?sha256=", "?sha256=\(sha.dropLast())", "?sha256=\(sha)0", "?sha256=\(sha.dropLast())g", "?hash=\(sha)"] {
+                let bad = try await client.send(.get, "/api/v1/artifacts\(query)", token: alice)
+                #expect(bad.status == .badRequest, "\(query)")
+                #expect(bad.error.code == "bad_request")
+                #expect(bad.error.message.contains("sha256"), "the message names the parameter: \(bad.error.message)")
+            }
+            #expect(try await client.send(.get, "/api/v1/artifacts?sha256=\(sha)").status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func anArtifactOverTheLimitIs413AndNothingIsStored(kind: StoreKind) async throws {
         let store = try await kind.open()
         var configuration = testConfiguration()

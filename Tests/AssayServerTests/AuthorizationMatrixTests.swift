@@ -36,6 +36,7 @@ import Testing
         "DELETE /api/v1/tokens/{id}": Row(access: .owned, ownerStatus: .noContent),
         "POST /api/v1/users": Row(access: .admin, ownerStatus: .created, body: #"{"username": "newcomer", "password": "newcomer-password"}"#),
         "POST /api/v1/artifacts": Row(access: .user, ownerStatus: .created),
+        "GET /api/v1/artifacts": Row(access: .owned, ownerStatus: .ok),
         "GET /api/v1/artifacts/{id}": Row(access: .owned, ownerStatus: .ok),
         "POST /api/v1/experiments": Row(access: .user, ownerStatus: .created),
         "GET /api/v1/experiments": Row(access: .user, ownerStatus: .ok),
@@ -87,7 +88,8 @@ import Testing
                 let parts = route.split(separator: " ", maxSplits: 1)
                 let method = HTTPRequest.Method(rawValue: String(parts[0]))!
                 // Fresh objects per route: a DELETE or cancel must not change what the next row sees.
-                let artifact = try await client.artifactID(token: ownerToken, seed: UInt8.random(in: 10...250))
+                let uploaded = try await client.upload(artifactBytes(100, seed: UInt8.random(in: 10...250)), token: ownerToken)
+                let artifact = try #require(uploaded.json["id"] as? String)
                 let experiment = try await client.createExperiment(token: ownerToken, artifact: artifact)
                 let runnerToken = try #require(executor.runnerToken(of: experiment))
                 var id = experiment
@@ -100,7 +102,11 @@ import Testing
                     // A final experiment's stream ends, so the owner's request returns.
                     _ = try await client.send(.post, "/api/v1/experiments/\(experiment)/cancel", token: ownerToken)
                 }
-                let uri = String(parts[1]).replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{index}", with: "0")
+                var uri = String(parts[1]).replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{index}", with: "0")
+                if route == "GET /api/v1/artifacts" {
+                    // The owner's artifact, looked up by its hash.
+                    uri += "?sha256=\(try #require(uploaded.json["sha256"] as? String))"
+                }
 
                 func call(_ credential: Credential) async throws -> HTTPResponse.Status {
                     var headers: HTTPFields = [:]

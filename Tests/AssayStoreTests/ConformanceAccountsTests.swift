@@ -82,6 +82,27 @@ struct ConformanceAccountsTests {
             try await store.readArtifact(id: first.artifact.id, owner: bob.id) { _ in }
         }
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func anArtifactIsFoundByItsHashForItsOwnerOnly(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        let ada = try await store.createUser(username: "ada", passwordHash: "h", isAdmin: false, now: T0)
+        let bob = try await store.createUser(username: "bob", passwordHash: "h", isAdmin: false, now: T0)
+        let file = FileManager.default.temporaryDirectory.appending(path: "artifact-\(UUID().uuidString).zip")
+        try Data([1, 2, 3]).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let sha = String(repeating: "c0", count: 32)
+
+        #expect(try await store.artifact(sha256: sha, owner: ada.id) == nil)
+        let adas = try await store.storeArtifact(owner: ada.id, sha256: sha, size: 3, contentsOf: file, now: T0).artifact
+        #expect(try await store.artifact(sha256: sha, owner: ada.id) == adas)
+        #expect(try await store.artifact(sha256: sha, owner: bob.id) == nil, "another owner's bytes are not bob's")
+        #expect(try await store.artifact(sha256: String(repeating: "c1", count: 32), owner: ada.id) == nil)
+
+        let bobs = try await store.storeArtifact(owner: bob.id, sha256: sha, size: 3, contentsOf: file, now: T0.plus(1)).artifact
+        #expect(try await store.artifact(sha256: sha, owner: bob.id) == bobs)
+        #expect(try await store.artifact(sha256: sha, owner: ada.id) == adas)
+    }
 }
 
 actor Collected {

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import pathlib
+import pty
 import signal
 import socket
 import stat
@@ -263,16 +264,69 @@ def test_connection_failures_have_their_exit_codes(server, make_cli, tmp_path, e
 # -- submitting ---------------------------------------------------------------
 
 
-def test_submit_uploads_once_and_reports_deduplication(server, make_cli):
+def artifact_uploads(server):
+    """How many artifact uploads (`POST /api/v1/artifacts`) the server has answered, from its request log."""
+    count = 0
+    for line in server.log.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("message") == "request" and (entry.get("http.method"), entry.get("http.path")) == ("POST", "/api/v1/artifacts"):
+            count += 1
+    return count
+
+
+def test_submit_skips_uploading_an_artifact_the_server_has(server, make_cli):
     _, cli = user(server, make_cli, "turing")
+    uploads = artifact_uploads(server)
     first, result = submit(cli, "dedup")
     assert "zipping code" in result.stderr and "uploaded" in result.stderr, result.stderr
     assert "sha256 " in result.stderr
-    second, again = submit(cli, "dedup")
-    assert second != first
-    assert "the server already had these bytes (deduplicated)" in again.stderr, again.stderr
-    artifacts = {cli.json("status", i)["artifact"] for i in (first, second)}
-    assert len(artifacts) == 1
+    assert "uploading code  [" not in result.stderr, "no bar when stderr is not a terminal"
+    assert artifact_uploads(server) == uploads + 1
+    artifact = cli.json("status", first)["artifact"]
+
+    # The same folder, untouched (a rewritten file would zip with a new time and hash).
+    again = cli("submit", "assay.yaml")
+    assert again.returncode == 0, again.stderr
+    second = again.stdout.strip()
+    assert second and second != first
+    assert f"artifact {artifact}: already uploaded" in again.stderr and "skipped" in again.stderr, again.stderr
+    assert "uploading" not in again.stderr, again.stderr
+    assert artifact_uploads(server) == uploads + 1, "the second submit sent no bytes"
+    assert cli.json("status", second)["artifact"] == artifact
+
+
+def test_submit_draws_an_upload_bar_on_a_terminal(server, make_cli):
+    _, cli = user(server, make_cli, "lamport")
+    write_sweep(cli.folder, "on-a-tty")
+    stderr, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [str(cli.binary), "submit", "assay.yaml"], cwd=cli.folder, env={**cli.env, "TERM": "xterm"},
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal)
+        os.close(terminal)
+        terminal = None
+        output = b""
+        while True:
+            try:
+                chunk = os.read(stderr, 4096)
+            except OSError:  # EIO: the process closed its end
+                break
+            if not chunk:
+                break
+            output += chunk
+        experiment = process.communicate(timeout=60)[0].decode().strip()
+    finally:
+        os.close(stderr)
+        if terminal is not None:
+            os.close(terminal)
+    text = output.decode(errors="replace")
+    assert process.returncode == 0, text
+    assert experiment, text
+    assert "\r\x1b[2Kuploading code  [████████████████████████]" in text, text
+    assert "artifact " in text and ": uploaded" in text, text
 
 
 def test_invalid_declarations_exit_2_locally_and_from_the_server(server, make_cli):

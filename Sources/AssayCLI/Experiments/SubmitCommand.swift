@@ -8,8 +8,9 @@ struct SubmitCommand: AsyncParsableCommand {
         abstract: "Submit a sweep to the server and print the experiment's id.",
         discussion: """
             The declaration is checked here first (exit 2 listing every problem). The artifact \
-            folder is zipped (a progress line on stderr) and uploaded; the server keeps one copy \
-            per content, and says so ("deduplicated"). Only the id goes to stdout: ID=$(assay submit assay.yaml).
+            folder is zipped (a progress line on stderr) and uploaded with a progress bar, unless \
+            the server already has your artifact with the same SHA-256: then the upload is \
+            skipped. Only the id goes to stdout: ID=$(assay submit assay.yaml).
             """)
 
     @Argument(help: "The declaration (assay.yaml, or JSON).")

@@ -76,11 +76,16 @@ struct APIClient: Sendable {
 
     /// Sends and decodes a 2xx answer.
     func decode<T: Decodable>(_ type: T.Type, _ path: String, method: HTTPMethod = .get, body: Data? = nil, contentType: String? = nil) async throws -> T {
-        let answer = try await data(method, path, body: body, contentType: contentType)
+        try await decode(type, request(method, path, body: body, contentType: contentType))
+    }
+
+    /// Sends `request` and decodes its 2xx answer.
+    func decode<T: Decodable>(_ type: T.Type, _ request: AssayCurl.HTTPRequest) async throws -> T {
+        let answer = try await send(request).body
         do {
             return try JSONDecoder().decode(type, from: answer)
         } catch {
-            throw CLIFailure(.failed, "the server's answer to \(method) \(path) is not what this CLI understands: \(error)")
+            throw CLIFailure(.failed, "the server's answer to \(request.method) \(request.url.path) is not what this CLI understands: \(error)")
         }
     }
 

@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
 
-/// An artifact as the server keeps it: `POST /api/v1/artifacts`'s answer.
+/// An artifact as the server keeps it: the answer of `POST /api/v1/artifacts` and of
+/// `GET /api/v1/artifacts?sha256=`.
 struct UploadedArtifact: Decodable {
     let id: String
     let sha256: String
@@ -11,11 +12,10 @@ struct UploadedArtifact: Decodable {
 }
 
 extension APIClient {
-    /// Zips a declaration's artifact (a progress line on stderr), uploads it,
-    /// and checks the server's SHA-256 against the one computed here.
-    ///
-    /// The API has no way to ask whether a hash is known before sending the
-    /// bytes; the server answers `deduplicated` instead, and keeps one copy.
+    /// Zips a declaration's artifact (a progress line on stderr) and asks the server whether
+    /// it has these bytes already (`GET /api/v1/artifacts?sha256=`): if so, that artifact is
+    /// used and nothing is sent. Otherwise uploads it (a progress bar on a terminal) and
+    /// checks the server's SHA-256 against the one computed here.
     func uploadArtifact(of source: DeclarationFile) async throws -> UploadedArtifact {
         let folder = URL(filePath: source.declaration.artifact, relativeTo: source.folder).standardizedFileURL
         let label = RunCommand.relative(folder)
@@ -32,8 +32,12 @@ extension APIClient {
             throw InputError(description: "cannot read the artifact \(zip.path): \(error.localizedDescription)")
         }
         let sha256 = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        if let known = try await knownArtifact(sha256: sha256) {
+            Terminal.info("artifact \(known.id): already uploaded (sha256 \(sha256.prefix(12))…), skipped")
+            return known
+        }
         Terminal.info("uploading \(label) (\(Self.size(Int64(body.count))), sha256 \(sha256.prefix(12))…) to \(base.absoluteString)")
-        let artifact = try await decode(UploadedArtifact.self, "/api/v1/artifacts", method: .post, body: body, contentType: "application/zip")
+        let artifact = try await upload(body, label: label)
         guard artifact.sha256.lowercased() == sha256 else {
             throw CLIFailure(.failed, "the server stored the artifact with sha256 \(artifact.sha256), not \(sha256): the upload was altered on the way")
         }
@@ -41,6 +45,27 @@ extension APIClient {
             ? "artifact \(artifact.id): the server already had these bytes (deduplicated)"
             : "artifact \(artifact.id): uploaded")
         return artifact
+    }
+
+    /// The caller's artifact with these bytes, or nil if the server has none (a server
+    /// older than the lookup answers 404 too, and then gets the upload).
+    private func knownArtifact(sha256: String) async throws -> UploadedArtifact? {
+        do {
+            return try await decode(UploadedArtifact.self, "/api/v1/artifacts?sha256=\(sha256)")
+        } catch let error as ServerError where error.status == 404 {
+            return nil
+        }
+    }
+
+    /// `POST /api/v1/artifacts`, with a bar of the bytes sent when stderr is a terminal.
+    /// Limited by stalling, not by a total time: a large artifact on a slow link takes long.
+    private func upload(_ body: Data, label: String) async throws -> UploadedArtifact {
+        var request = request(.post, "/api/v1/artifacts", body: body, contentType: "application/zip",
+                              timeouts: .streaming(stalledAfter: .seconds(60)))
+        let bar = Terminal.isInteractive ? TransferBar(label: label) : nil
+        request.progress = bar?.show
+        defer { bar?.end() }
+        return try await decode(UploadedArtifact.self, request)
     }
 
     /// `1.2 MiB`, `340 KiB`, `12 B`.

@@ -4,7 +4,8 @@ import Hummingbird
 import NIOCore
 
 /// `POST /api/v1/artifacts` (streamed upload, deduplicated per owner by
-/// SHA-256) and `GET /api/v1/artifacts/{id}` (streamed download).
+/// SHA-256), `GET /api/v1/artifacts?sha256=` (is it stored already?) and
+/// `GET /api/v1/artifacts/{id}` (streamed download).
 struct ArtifactController: Sendable {
     let store: any ExperimentStore
     let maxBytes: Int
@@ -12,6 +13,7 @@ struct ArtifactController: Sendable {
 
     func addRoutes(to group: RouterGroup<AssayRequestContext>) {
         group.post("artifacts", use: upload)
+        group.get("artifacts", use: find)
         group.get("artifacts/{id}", use: download)
     }
 
@@ -29,6 +31,28 @@ struct ArtifactController: Sendable {
         return EditedResponse(
             status: deduplicated ? .ok : .created,
             response: ArtifactResponse(id: artifact.id, sha256: artifact.sha256, size: artifact.size, deduplicated: deduplicated))
+    }
+
+    /// The caller's artifact with these bytes, answered as a repeated upload of them would
+    /// be (`deduplicated: true`), so a client need not send what the server already has.
+    /// Another user's artifact with the same bytes is not found.
+    @Sendable func find(_ request: Request, context: AssayRequestContext) async throws -> ArtifactResponse {
+        let user = try context.requireUser()
+        guard let sha256 = request.uri.queryParameters["sha256"].map({ String($0).lowercased() }), Self.isSHA256(sha256) else {
+            throw APIError.badRequest("sha256 must be 64 hex digits")
+        }
+        guard let artifact = try await store.artifact(sha256: sha256, owner: user.id) else { throw APIError.notFound("artifact") }
+        return ArtifactResponse(id: artifact.id, sha256: artifact.sha256, size: artifact.size, deduplicated: true)
+    }
+
+    /// 64 lowercase hex digits.
+    private static func isSHA256(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): true
+            default: false
+            }
+        }
     }
 
     @Sendable func download(_ request: Request, context: AssayRequestContext) async throws -> Response {

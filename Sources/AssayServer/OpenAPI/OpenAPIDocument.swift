@@ -147,6 +147,9 @@ enum OpenAPIDocument {
               requestBody: {required: true, content: {application/json: {schema: {type: object, additionalProperties: false, required: [username, password], properties: {username: {type: string}, password: {type: string}, admin: {type: boolean}}}}}}
               responses: {"201": {description: "The user", content: {application/json: {schema: {$ref: "#/components/schemas/User"}}}}, "401": {$ref: "#/components/responses/Error"}, "403": {$ref: "#/components/responses/Error"}, "409": {$ref: "#/components/responses/Error"}, "422": {$ref: "#/components/responses/Error"}}
           /api/v1/artifacts:
+            get:
+              parameters: [{name: sha256, in: query, required: true, description: "the SHA-256 of the bytes (hex)", schema: {type: string, pattern: "^[0-9a-fA-F]{64}$"}}]
+              responses: {"200": {description: "The caller's artifact with these bytes (deduplicated is true)", content: {application/json: {schema: {$ref: "#/components/schemas/Artifact"}}}}, "400": {$ref: "#/components/responses/Error"}, "401": {$ref: "#/components/responses/Error"}, "404": {$ref: "#/components/responses/Error"}}
             post:
               requestBody: {required: true, content: {application/zip: {schema: {type: string, format: binary}}}}
               responses: {"201": {description: "Stored", content: {application/json: {schema: {$ref: "#/components/schemas/Artifact"}}}}, "200": {description: "The caller's artifact with these bytes", content: {application/json: {schema: {$ref: "#/components/schemas/Artifact"}}}}, "401": {$ref: "#/components/responses/Error"}, "413": {$ref: "#/components/responses/Error"}}

@@ -52,6 +52,12 @@ extension MongoStore {
         }
     }
 
+    public func artifact(sha256: String, owner: UserID) async throws -> Artifact? {
+        try await run { connection in
+            try connection.findOne(Collections.artifacts, ["owner": .string(owner), "sha256": .string(sha256)]).map(Self.artifact(from:))
+        }
+    }
+
     /// The download runs on a blocking thread that hands each piece over and waits until
     /// `chunk` has taken it, so at most one piece is in memory and a slow reader slows the
     /// download instead of buffering the file.

@@ -45,6 +45,10 @@ extension SQLiteStore {
         }
     }
 
+    public func artifact(sha256: String, owner: UserID) async throws -> Artifact? {
+        try await read { db in try Self.artifact(db, owner: owner, sha256: sha256) }
+    }
+
     public func readArtifact(id: ArtifactID, owner: UserID, chunk: @Sendable ([UInt8]) async throws -> Void) async throws {
         guard let artifact = try await artifact(id: id, owner: owner) else { throw StoreError.notFound("artifact \(id)") }
         let handle: FileHandle
