@@ -81,7 +81,13 @@ public protocol ExperimentStore: Sendable {
     /// records). Each gets a deadline of `now + leaseDuration`. A trial is never held by
     /// two Runners at once. Nothing is handed out for a final (completed, failed,
     /// canceled) experiment. The first lease moves a queued experiment to running.
-    func lease(experiment: ExperimentID, runner: RunnerID, max: Int, now: Date) async throws -> [TrialLease]
+    ///
+    ///
+    /// With `proposals` (an adaptive experiment: its caller passes them on every lease),
+    /// fresh trials are created from them alone, each storing its parameters, and none
+    /// when they start elsewhere than the next fresh index (another lease created trials
+    /// meanwhile; the caller proposes again from the newer history).
+    func lease(experiment: ExperimentID, runner: RunnerID, max: Int, proposals: TrialProposals?, now: Date) async throws -> [TrialLease]
     /// Expires overdue leases of every experiment (the reaper); says how many, and in
     /// which experiments (so their new counts or end can be announced).
     func expireLeases(now: Date) async throws -> ExpiredLeases
@@ -93,6 +99,11 @@ public protocol ExperimentStore: Sendable {
     /// the trial runs as another attempt or under another Runner, or is not running, or the
     /// experiment is final. A duplicate batch renews nothing but still answers for `active`.
     func applyEvents(_ batch: EventBatch, now: Date) async throws -> BatchOutcome
+    /// Ends a running attempt as `stopped_early` (the early-stopping rule): final, never
+    /// retried, with `final` as its final metrics (the best values it reached) and `reason`.
+    /// The Runner learns it from its next batch's ``BatchOutcome/revoked``. False if the
+    /// attempt is not the trial's running attempt (it ended or moved on meanwhile).
+    func stopEarly(experiment: ExperimentID, attempt: TrialAttempt, reason: String, final: Metrics, now: Date) async throws -> Bool
 
     // MARK: Completion mail
 
@@ -110,4 +121,11 @@ public protocol ExperimentStore: Sendable {
     func metricSeries(experiment: ExperimentID, trial: Int, owner: UserID?) async throws -> [MetricSeries]
     /// The last `limit` log lines of a trial (all attempts, oldest first).
     func logs(experiment: ExperimentID, trial: Int, owner: UserID?, limit: Int) async throws -> [LogLine]
+}
+
+extension ExperimentStore {
+    /// A lease of a fixed plan's trials (no proposals).
+    public func lease(experiment: ExperimentID, runner: RunnerID, max: Int, now: Date) async throws -> [TrialLease] {
+        try await lease(experiment: experiment, runner: runner, max: max, proposals: nil, now: now)
+    }
 }

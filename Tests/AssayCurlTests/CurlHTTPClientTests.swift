@@ -224,7 +224,7 @@ struct CurlHTTPClientTests {
         let error = await #expect(throws: CurlError.self) { try await client.send(request) }
         #expect(error?.caseName == "timedOut", "\(String(describing: error))")
         // The silent server never answers: returning at all is the timeout working (wide margin for loaded machines).
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 
     @Test func stalledStreamTimesOut() async throws {

@@ -173,7 +173,7 @@ final class FakeAPIServer: @unchecked Sendable {
         var server = FakeAPIServer(directory: directory, port: 0, process: process, stdin: stdin)
         try server.setScript(rules)
 
-        let deadline = ContinuousClock.now + .seconds(15)
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             if let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),
@@ -188,7 +188,7 @@ final class FakeAPIServer: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(25))
         }
         await server.stop()
-        throw KubeTestEnvironment.Failure(description: "kube_fake.py did not print READY within 15 s: \(server.logTail)")
+        throw KubeTestEnvironment.Failure(description: "kube_fake.py did not print READY within 60 s: \(server.logTail)")
     }
 
     /// Replaces the script (the server re-reads it at its next request).
@@ -263,7 +263,7 @@ func testClient(
 
 /// Waits until `condition` holds, failing after `timeout`.
 func eventually(
-    timeout: Duration = .seconds(10), _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+    timeout: Duration = .seconds(30), _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout

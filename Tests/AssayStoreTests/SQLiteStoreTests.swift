@@ -31,7 +31,9 @@ struct SQLiteStoreTests {
         #expect(trial.attempts.map(\.status) == [.succeeded])
         #expect(try await store.logs(experiment: experiment.id, trial: 0, owner: user.id, limit: 10).map(\.text) == ["hello"])
         let migrations = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(migrations == ["v1: accounts, artifacts, experiments, lease queue, events", "v2: lost leases per trial", "v3: public experiments"])
+        #expect(migrations == ["v1: accounts, artifacts, experiments, lease queue, events", "v2: lost leases per trial", "v3: public experiments",
+            "v4: adaptive search: proposed parameters, trials stopped early",
+        ])
     }
 
     @Test func walModeAndForeignKeysAreOn() async throws {

@@ -19,6 +19,9 @@ extension TrialEnd {
             reasons.append(timeout.map { "timed out after \(Self.text($0))" } ?? "timed out")
         case .canceled:
             reasons.append("canceled")
+        case .stoppedEarly:
+            // The server decides this, not the engine; said for completeness.
+            reasons.append("stopped early")
         }
         if let resultError = outcome.resultError { reasons.append(resultError) }
         self.init(

@@ -10,7 +10,7 @@ public enum ExperimentStatus: String, Sendable, Hashable, Codable, CaseIterable 
 
 /// How many trials are in each state. `pending` counts trials not yet leased
 /// (most of a large sweep exists only as a count) and requeued ones.
-/// Invariant: the six counts add up to the experiment's `trialCount`.
+/// Invariant: the seven counts add up to the experiment's `trialCount`.
 public struct TrialCounts: Sendable, Hashable, Codable {
     public var pending: Int
     public var running: Int
@@ -18,18 +18,23 @@ public struct TrialCounts: Sendable, Hashable, Codable {
     public var failed: Int
     public var timedOut: Int
     public var canceled: Int
+    public var stoppedEarly: Int
 
-    public init(pending: Int = 0, running: Int = 0, succeeded: Int = 0, failed: Int = 0, timedOut: Int = 0, canceled: Int = 0) {
+    public init(
+        pending: Int = 0, running: Int = 0, succeeded: Int = 0, failed: Int = 0, timedOut: Int = 0, canceled: Int = 0,
+        stoppedEarly: Int = 0
+    ) {
         self.pending = pending
         self.running = running
         self.succeeded = succeeded
         self.failed = failed
         self.timedOut = timedOut
         self.canceled = canceled
+        self.stoppedEarly = stoppedEarly
     }
 
-    public var total: Int { pending + running + succeeded + failed + timedOut + canceled }
-    public var finished: Int { succeeded + failed + timedOut + canceled }
+    public var total: Int { pending + running + succeeded + failed + timedOut + canceled + stoppedEarly }
+    public var finished: Int { succeeded + failed + timedOut + canceled + stoppedEarly }
 
     public subscript(status: TrialStatus) -> Int {
         get {
@@ -40,6 +45,7 @@ public struct TrialCounts: Sendable, Hashable, Codable {
             case .failed: failed
             case .timedOut: timedOut
             case .canceled: canceled
+            case .stoppedEarly: stoppedEarly
             }
         }
         set {
@@ -50,6 +56,7 @@ public struct TrialCounts: Sendable, Hashable, Codable {
             case .failed: failed = newValue
             case .timedOut: timedOut = newValue
             case .canceled: canceled = newValue
+            case .stoppedEarly: stoppedEarly = newValue
             }
         }
     }

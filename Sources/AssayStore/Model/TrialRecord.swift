@@ -43,10 +43,12 @@ public struct TrialRecord: Sendable, Hashable, Codable {
     public var attempts: [AttemptRecord]
     /// Final metrics of the last attempt that reported any.
     public var final: Metrics
+    /// What an adaptive searcher proposed; nil for a trial of a fixed plan (its index says it).
+    public var parameters: StoredParameters?
 
     public init(
         experiment: ExperimentID, index: Int, status: TrialStatus, attempt: Int, runner: RunnerID?, leaseDeadline: Date?,
-        attempts: [AttemptRecord], final: Metrics
+        attempts: [AttemptRecord], final: Metrics, parameters: StoredParameters? = nil
     ) {
         self.experiment = experiment
         self.index = index
@@ -56,6 +58,7 @@ public struct TrialRecord: Sendable, Hashable, Codable {
         self.leaseDeadline = leaseDeadline
         self.attempts = attempts
         self.final = final
+        self.parameters = parameters
     }
 }
 
@@ -65,11 +68,28 @@ public struct TrialLease: Sendable, Hashable, Codable {
     public var index: Int
     public var attempt: Int
     public var deadline: Date
+    /// The trial's parameters when a searcher proposed them (the plan cannot tell).
+    public var parameters: StoredParameters?
 
-    public init(index: Int, attempt: Int, deadline: Date) {
+    public init(index: Int, attempt: Int, deadline: Date, parameters: StoredParameters? = nil) {
         self.index = index
         self.attempt = attempt
         self.deadline = deadline
+        self.parameters = parameters
+    }
+}
+
+/// Trials a searcher proposed for an adaptive experiment, to be created at the
+/// next lease from `firstIndex` on. The store uses them only if `firstIndex` is
+/// still its next fresh index (no other lease created trials meanwhile), and
+/// only as many as it hands out: the rest are proposed again from newer results.
+public struct TrialProposals: Sendable, Hashable {
+    public var firstIndex: Int
+    public var parameters: [StoredParameters]
+
+    public init(firstIndex: Int, parameters: [StoredParameters]) {
+        self.firstIndex = firstIndex
+        self.parameters = parameters
     }
 }
 

@@ -15,6 +15,34 @@ extension MongoStore {
         try await run { connection in try Self.apply(batch, now: now, connection) }
     }
 
+    public func stopEarly(experiment: ExperimentID, attempt: TrialAttempt, reason: String, final: Metrics, now: Date) async throws -> Bool {
+        try await run { connection in
+            try Self.stopEarly(experiment: experiment, attempt: attempt, reason: reason, final: final, now: now, connection)
+        }
+    }
+
+    /// Ends the attempt as its Runner would report it, in the Runner's name, so the usual
+    /// compare-and-set decides against an expiry or a report racing it.
+    private static func stopEarly(
+        experiment id: ExperimentID, attempt: TrialAttempt, reason: String, final: Metrics, now: Date, _ connection: MongoConnection
+    ) throws -> Bool {
+        try settleLeftoverMarkers(experiment: id, connection, now: now)
+        guard let experiment = try loadExperiment(connection, id), experiment.isActive,
+            var trial = try loadTrial(connection, experiment: id, index: attempt.trial),
+            trial.status == .running, trial.attempt == attempt.attempt, let runner = trial.runner
+        else { return false }
+        let leasedAt = trial.attempts.last { $0.attempt == attempt.attempt }?.leasedAt ?? now
+        let report = AttemptReport(
+            status: .stoppedEarly, exitCode: nil, seconds: max(0, now.timeIntervalSince(leasedAt)), final: final, reason: reason)
+        guard case .applied(let change) = try finish(
+            &trial, attempt: attempt.attempt, report: report, runner: runner, experiment: experiment, now: now, connection)
+        else { return false }
+        if let settled = try settle([change], experiment: id, connection, now: now) {
+            _ = try completeIfDone(settled, connection, now: now)
+        }
+        return true
+    }
+
     private static func apply(_ batch: EventBatch, now: Date, _ connection: MongoConnection) throws -> BatchOutcome {
         let id = batch.experiment
         for case .finished(let trial, _, let status, _, _, _, _) in batch.events where !status.isFinal {
@@ -66,7 +94,7 @@ extension MongoStore {
                     continue
                 }
                 let report = AttemptReport(status: status, exitCode: exitCode, seconds: seconds, final: final, reason: reason)
-                switch try finish(&trial, attempt: attempt, report: report, batch: batch, experiment: experiment, now: now, connection) {
+                switch try finish(&trial, attempt: attempt, report: report, runner: batch.runner, experiment: experiment, now: now, connection) {
                 case .applied(let change): changes.append(change)
                 case .ignored: break
                 case .revoked: revoked.insert(TrialAttempt(trial: index, attempt: attempt))
@@ -125,10 +153,10 @@ extension MongoStore {
     /// Ends the attempt `runner` holds: `succeeded` and `canceled` are final; `failed` and
     /// `timed_out` requeue the trial while the user's retries remain (`RetryRule`). A trial
     /// of a final experiment counts as canceled, whatever the report.
-    private static func finish(_ trial: inout StoredTrial, attempt: Int, report: AttemptReport, batch: EventBatch,
+    private static func finish(_ trial: inout StoredTrial, attempt: Int, report: AttemptReport, runner: RunnerID,
                                experiment: StoredExperiment, now: Date, _ connection: MongoConnection) throws -> FinishOutcome {
         while true {
-            guard trial.isCurrentAttempt(attempt, of: batch.runner) else { return .revoked }
+            guard trial.isCurrentAttempt(attempt, of: runner) else { return .revoked }
             guard trial.status == .running else { return .ignored }
             try settleMarker(of: &trial, connection, now: now)
             var next = trial

@@ -4,10 +4,10 @@ import Foundation
 /// The lease queue: every hand-out is a compare-and-set, so no trial is ever held by two
 /// Runners. Order (docs/storage.md): expired leases, requeued trials, fresh indexes.
 extension MongoStore {
-    public func lease(experiment: ExperimentID, runner: RunnerID, max: Int, now: Date) async throws -> [TrialLease] {
+    public func lease(experiment: ExperimentID, runner: RunnerID, max: Int, proposals: TrialProposals?, now: Date) async throws -> [TrialLease] {
         guard max > 0 else { return [] }
         return try await run { connection in
-            try Self.lease(experiment: experiment, runner: runner, max: max, now: now, connection)
+            try Self.lease(experiment: experiment, runner: runner, max: max, proposals: proposals, now: now, connection)
         }
     }
 
@@ -15,7 +15,7 @@ extension MongoStore {
         try await run { connection in try Self.expireLeases(now: now, connection) }
     }
 
-    private static func lease(experiment id: ExperimentID, runner: RunnerID, max: Int, now: Date,
+    private static func lease(experiment id: ExperimentID, runner: RunnerID, max: Int, proposals: TrialProposals?, now: Date,
                               _ connection: MongoConnection) throws -> [TrialLease] {
         guard let experiment = try loadExperiment(connection, id) else { throw StoreError.notFound("experiment \(id)") }
         guard experiment.isActive else { return [] }
@@ -36,7 +36,9 @@ extension MongoStore {
                 guard let outcome = try expire(&trial, experiment: experiment, handOutTo: runner, deadline: deadline, now: now, connection) else { continue }
                 ended += 1
                 if let change = outcome.change { changes.append(change) }
-                if outcome.handedOut { leases.append(TrialLease(index: trial.index, attempt: trial.attempt, deadline: deadline)) }
+                if outcome.handedOut {
+                    leases.append(TrialLease(index: trial.index, attempt: trial.attempt, deadline: deadline, parameters: trial.parameters))
+                }
             }
             if ended == 0 { break }
         }
@@ -59,14 +61,15 @@ extension MongoStore {
                 trial.pendingCount = change
                 if try compareAndSet(trial, expectedRevision: expected, extra: ["status": .string(TrialStatus.pending.rawValue)], connection) {
                     changes.append(change)
-                    leases.append(TrialLease(index: trial.index, attempt: trial.attempt, deadline: deadline))
+                    leases.append(TrialLease(index: trial.index, attempt: trial.attempt, deadline: deadline, parameters: trial.parameters))
                 }
             }
         }
 
-        // 3. Fresh indexes from the counter.
+        // 3. Fresh indexes from the counter (or the searcher's proposals).
         if leases.count < max {
-            leases += try leaseFresh(experiment: id, runner: runner, count: max - leases.count, deadline: deadline, now: now, connection)
+            leases += try leaseFresh(
+                experiment: id, runner: runner, count: max - leases.count, proposals: proposals, deadline: deadline, now: now, connection)
         }
 
         if let settled = try settle(changes, experiment: id, connection, now: now) {
@@ -81,16 +84,24 @@ extension MongoStore {
     /// from pending to running. A caller that finds an index taken whose counter was not
     /// moved (its leaser died in between) moves it on its behalf, so no index is ever
     /// lost or counted twice.
-    private static func leaseFresh(experiment id: ExperimentID, runner: RunnerID, count: Int, deadline: Date, now: Date,
-                                   _ connection: MongoConnection) throws -> [TrialLease] {
+    /// With proposals, only the indexes they were proposed for, and only while no other
+    /// lease created trials since (`nextIndex` is where this call's own inserts left it).
+    private static func leaseFresh(experiment id: ExperimentID, runner: RunnerID, count: Int, proposals: TrialProposals?,
+                                   deadline: Date, now: Date, _ connection: MongoConnection) throws -> [TrialLease] {
         var leases: [TrialLease] = []
         while leases.count < count {
             guard let experiment = try loadExperiment(connection, id), experiment.isActive else { break }
             let first = experiment.nextIndex
-            let wanted = min(count - leases.count, experiment.record.trialCount - first)
+            var wanted = min(count - leases.count, experiment.record.trialCount - first)
+            if let proposals {
+                guard first == proposals.firstIndex + leases.count else { break }
+                wanted = min(wanted, proposals.parameters.count - leases.count)
+            }
             guard wanted > 0 else { break }
-            let trials = (first..<first + wanted).map {
-                StoredTrial(experiment: id, index: $0, runner: runner, now: now, deadline: deadline)
+            let trials = (first..<first + wanted).map { index in
+                StoredTrial(
+                    experiment: id, index: index, runner: runner, now: now, deadline: deadline,
+                    parameters: proposals.map { $0.parameters[index - $0.firstIndex] })
             }
             let inserted = try connection.insertMany(Collections.trials, trials.map(\.document), ordered: true).inserted
             guard inserted > 0 else {
@@ -121,7 +132,7 @@ extension MongoStore {
                 try settle(changes, experiment: id, connection, now: now)
                 break
             }
-            leases += trials[0..<inserted].map { TrialLease(index: $0.index, attempt: 1, deadline: deadline) }
+            leases += trials[0..<inserted].map { TrialLease(index: $0.index, attempt: 1, deadline: deadline, parameters: $0.parameters) }
         }
         return leases
     }

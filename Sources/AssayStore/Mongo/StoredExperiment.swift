@@ -6,7 +6,7 @@ import Foundation
 /// ```
 /// { _id, owner, name, description, tags, declaration, artifact, trialCount, maxAttempts,
 ///   leaseSeconds, status, reason, counts: {pending, running, succeeded, failed, timed_out,
-///   canceled}, createdAt, startedAt, finishedAt, archived,
+///   canceled, stopped_early}, createdAt, startedAt, finishedAt, archived,
 ///   notification: {state, claimedBy, attempts, lastError, sentAt},
 ///   nextIndex,                    // trials [0, nextIndex) have records
 ///   journal: {token: time}, journalSize }   // count changes applied (MongoStore+Counts)
@@ -99,7 +99,8 @@ struct StoredExperiment: Sendable {
     private static func counts(from document: BSON.Document) throws -> TrialCounts {
         var counts = TrialCounts()
         for status in TrialStatus.allCases {
-            counts[status] = try document.int(status.rawValue)
+            // Documents written before trials could stop early have no such count.
+            counts[status] = status == .stoppedEarly ? document.optionalInt(status.rawValue) ?? 0 : try document.int(status.rawValue)
         }
         return counts
     }

@@ -63,7 +63,8 @@ extension AttemptRecord {
 ///   attempts: [{attempt, runner, status, exitCode, reason, leasedAt, finishedAt, seconds}],
 ///   final: [{name, number | text}],        // names verbatim, in order
 ///   order: {"x<hex name>": number},        // sortable copy of the finite numbers
-///   pendingCount: {token, from, to} }      // a count change not yet in the experiment
+///   pendingCount: {token, from, to},       // a count change not yet in the experiment
+///   parameters: "<JSON>" }                 // what a searcher proposed (adaptive experiments only)
 /// ```
 struct StoredTrial: Sendable {
     var experiment: ExperimentID
@@ -78,13 +79,15 @@ struct StoredTrial: Sendable {
     var attempts: [AttemptRecord]
     var final: Metrics
     var pendingCount: CountChange?
+    /// What a searcher proposed (adaptive experiments only); written once, at the insert.
+    var parameters: StoredParameters?
 
     static func id(experiment: ExperimentID, index: Int) -> String { "\(experiment)/\(index)" }
 
     var id: String { Self.id(experiment: experiment, index: index) }
 
     /// A trial leased for the first time.
-    init(experiment: ExperimentID, index: Int, runner: RunnerID, now: Date, deadline: Date) {
+    init(experiment: ExperimentID, index: Int, runner: RunnerID, now: Date, deadline: Date, parameters: StoredParameters? = nil) {
         self.experiment = experiment
         self.index = index
         status = .running
@@ -96,6 +99,7 @@ struct StoredTrial: Sendable {
         attempts = [AttemptRecord(attempt: 1, runner: runner, status: .running, leasedAt: now)]
         final = Metrics()
         pendingCount = nil
+        self.parameters = parameters
     }
 
     init(document: BSON.Document) throws {
@@ -111,11 +115,14 @@ struct StoredTrial: Sendable {
         attempts = try document.documents("attempts").map(AttemptRecord.init(document:))
         final = try Self.metrics(from: document.documents("final"))
         pendingCount = try document["pendingCount"]?.document.map(CountChange.init(document:))
+        parameters = try document.optionalString("parameters").map {
+            try JSONDecoder().decode(StoredParameters.self, from: Data($0.utf8))
+        }
     }
 
     var record: TrialRecord {
         TrialRecord(experiment: experiment, index: index, status: status, attempt: attempt, runner: runner,
-                    leaseDeadline: leaseDeadline, attempts: attempts, final: final)
+                    leaseDeadline: leaseDeadline, attempts: attempts, final: final, parameters: parameters)
     }
 
     /// Whether `number` is this trial's current attempt and was leased to `runner` (running
@@ -130,6 +137,9 @@ struct StoredTrial: Sendable {
             "_id": .string(id), "experiment": .string(experiment), "index": .int(index),
         ]
         for field in mutableFields.fields { document[field.key] = field.value }
+        if let parameters, let json = try? JSONEncoder().encode(parameters) {
+            document["parameters"] = .string(String(decoding: json, as: UTF8.self))
+        }
         return document
     }
 

@@ -26,6 +26,26 @@ extension SQLiteStore {
         }
     }
 
+    public func stopEarly(experiment id: ExperimentID, attempt: TrialAttempt, reason: String, final: Metrics, now: Date) async throws -> Bool {
+        try Self.checkText(reason, "reason")
+        return try await write { db in
+            var experiment = try StoredExperiment.fetchOrThrow(db, id: id)
+            guard !experiment.record.status.isFinal, var trial = try StoredTrial.fetch(db, experiment: id, index: attempt.trial),
+                trial.status == .running, trial.attempt == attempt.attempt
+            else { return false }
+            let leasedAt = try Double.fetchOne(
+                db, sql: "SELECT leasedAt FROM attempts WHERE experiment = ? AND trial = ? AND attempt = ?",
+                arguments: [id, attempt.trial, attempt.attempt])
+            try Self.endAttempt(
+                of: trial, experiment: id, status: .stoppedEarly, exitCode: nil, reason: reason,
+                seconds: leasedAt.map { Swift.max(0, now.timeIntervalSince1970 - $0) }, now: now, db)
+            if !final.isEmpty { try Self.storeFinalMetrics(db, experiment: id, trial: attempt.trial, final) }
+            try Self.settle(&trial, after: .reported(.stoppedEarly), of: &experiment, now: now, db)
+            try experiment.save(db)
+            return true
+        }
+    }
+
     /// The attempts of `active` that `runner` does not hold. It holds an attempt while the
     /// trial runs as that attempt under its name (the leases a batch renews) in an
     /// experiment that is not final.

@@ -5,7 +5,7 @@ import GRDB
 /// The lease queue: handing trials to Runners, expiring leases, and what
 /// happens to a trial when an attempt ends.
 extension SQLiteStore {
-    public func lease(experiment id: ExperimentID, runner: RunnerID, max: Int, now: Date) async throws -> [TrialLease] {
+    public func lease(experiment id: ExperimentID, runner: RunnerID, max: Int, proposals: TrialProposals?, now: Date) async throws -> [TrialLease] {
         try Self.checkText(runner, "runner")
         guard max > 0 else { return [] }
         return try await write { db in
@@ -34,12 +34,16 @@ extension SQLiteStore {
                 }
             }
 
-            // 3. Fresh indexes from the counter; their records are created now.
+            // 3. Fresh indexes from the counter (or the searcher's proposals); their records are created now.
             if leases.count < max, !experiment.record.status.isFinal {
-                let count = Swift.min(experiment.record.trialCount - experiment.nextIndex, max - leases.count)
+                let count = Swift.min(
+                    experiment.record.trialCount - experiment.nextIndex, max - leases.count,
+                    proposals.map { $0.firstIndex == experiment.nextIndex ? $0.parameters.count : 0 } ?? .max)
                 let fresh = experiment.nextIndex..<experiment.nextIndex + count
                 for index in fresh {
-                    var trial = StoredTrial(index: index, status: .pending, attempt: 0, runner: nil, leaseDeadline: nil)
+                    var trial = StoredTrial(
+                        index: index, status: .pending, attempt: 0, runner: nil, leaseDeadline: nil,
+                        parameters: proposals?.parameters[index - experiment.nextIndex])
                     try trial.insert(db, experiment: id)
                     leases.append(try Self.handOut(&trial, attempt: 1, of: &experiment, to: runner, now: now, db))
                 }
@@ -109,7 +113,7 @@ extension SQLiteStore {
         try db.cachedStatement(
             sql: "INSERT INTO attempts (experiment, trial, attempt, runner, status, leasedAt) VALUES (?, ?, ?, ?, 'running', ?)"
         ).execute(arguments: [experiment.id, trial.index, attempt, runner, now.timeIntervalSince1970])
-        return TrialLease(index: trial.index, attempt: attempt, deadline: deadline)
+        return TrialLease(index: trial.index, attempt: attempt, deadline: deadline, parameters: trial.parameters)
     }
 
     /// Records how the trial's current attempt ended.

@@ -10,7 +10,8 @@ import GRDB
 ///   notification.
 /// - `trials` has a row only for leased trials (a sweep of 10^6 trials is one
 ///   experiment row until Runners lease it) and counts its `lostLeases` (v2, for
-///   `RetryRule`); `attempts` one row per attempt.
+///   `RetryRule`) and the parameters an adaptive searcher proposed (v4, JSON of
+///   `StoredParameters`; NULL for a fixed plan's trial); `attempts` one row per attempt.
 /// - `trial_metrics` keeps final metrics one row per name so trials sort by a
 ///   metric in SQL; `metric_buckets` keeps the live points as one columnar JSON
 ///   bucket per (trial, attempt, batch); `log_lines` the tail of each trial's output.
@@ -30,6 +31,12 @@ extension SQLiteStore {
         }
         migrator.registerMigration("v3: public experiments") { db in
             try db.execute(sql: "ALTER TABLE experiment_states ADD COLUMN public INTEGER NOT NULL DEFAULT 0")
+        }
+        migrator.registerMigration("v4: adaptive search: proposed parameters, trials stopped early") { db in
+            try db.execute(sql: """
+                ALTER TABLE trials ADD COLUMN parameters TEXT;
+                ALTER TABLE experiment_states ADD COLUMN stoppedEarly INTEGER NOT NULL DEFAULT 0 CHECK (stoppedEarly >= 0);
+                """)
         }
         let known = Set(migrator.migrations)
         let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }

@@ -44,7 +44,8 @@ extension SQLiteStore {
                 succeeded: try row.decode(forColumn: "succeeded"),
                 failed: try row.decode(forColumn: "failed"),
                 timedOut: try row.decode(forColumn: "timedOut"),
-                canceled: try row.decode(forColumn: "canceled"))
+                canceled: try row.decode(forColumn: "canceled"),
+                stoppedEarly: try row.decode(forColumn: "stoppedEarly"))
             record = ExperimentRecord(
                 id: try row.decode(forColumn: "id"),
                 owner: try row.decode(forColumn: "owner"),
@@ -105,7 +106,7 @@ extension SQLiteStore {
         }
 
         private static let stateColumns = [
-            "status", "reason", "nextIndex", "pending", "running", "succeeded", "failed", "timedOut", "canceled",
+            "status", "reason", "nextIndex", "pending", "running", "succeeded", "failed", "timedOut", "canceled", "stoppedEarly",
             "startedAt", "finishedAt", "archived", "notificationState", "notificationClaimedBy", "notificationAttempts",
             "notificationLastError", "notificationSentAt", "public",
         ]
@@ -114,13 +115,13 @@ extension SQLiteStore {
         private var stateArguments: StatementArguments {
             get throws {
                 let counts = record.counts
-                guard counts.total == record.trialCount, [counts.pending, counts.running, counts.succeeded, counts.failed, counts.timedOut, counts.canceled].allSatisfy({ $0 >= 0 }) else {
+                guard counts.total == record.trialCount, TrialStatus.allCases.allSatisfy({ counts[$0] >= 0 }) else {
                     throw StoreError.failure("experiment \(record.id): trial counts \(counts) do not add up to \(record.trialCount)")
                 }
                 let notification = record.notification
                 return [
                     record.status.rawValue, record.reason, nextIndex,
-                    counts.pending, counts.running, counts.succeeded, counts.failed, counts.timedOut, counts.canceled,
+                    counts.pending, counts.running, counts.succeeded, counts.failed, counts.timedOut, counts.canceled, counts.stoppedEarly,
                     record.startedAt?.timeIntervalSince1970, record.finishedAt?.timeIntervalSince1970, record.archived,
                     notification.state.rawValue, notification.claimedBy, notification.attempts,
                     notification.lastError, notification.sentAt?.timeIntervalSince1970, record.isPublic,

@@ -14,13 +14,16 @@ extension SQLiteStore {
         var leaseDeadline: Date?
         /// How many of its attempts ended because their lease expired (`RetryRule`).
         var lostLeases: Int
+        /// What a searcher proposed (adaptive experiments only); never changes.
+        var parameters: StoredParameters?
 
-        init(index: Int, status: TrialStatus, attempt: Int, runner: RunnerID?, leaseDeadline: Date?) {
+        init(index: Int, status: TrialStatus, attempt: Int, runner: RunnerID?, leaseDeadline: Date?, parameters: StoredParameters? = nil) {
             self.index = index
             self.status = status
             self.attempt = attempt
             self.runner = runner
             self.leaseDeadline = leaseDeadline
+            self.parameters = parameters
             lostLeases = 0
         }
 
@@ -31,6 +34,7 @@ extension SQLiteStore {
             runner = try row.decode(forColumn: "runner")
             leaseDeadline = try optionalDate(row, "leaseDeadline")
             lostLeases = try row.decode(forColumn: "lostLeases")
+            parameters = try row.decode(String?.self, forColumn: "parameters").map { try fromJSON(StoredParameters.self, $0) }
         }
 
         static func fetch(_ db: Database, experiment: ExperimentID, index: Int) throws -> StoredTrial? {
@@ -39,8 +43,11 @@ extension SQLiteStore {
 
         func insert(_ db: Database, experiment: ExperimentID) throws {
             try db.cachedStatement(
-                sql: "INSERT INTO trials (experiment, idx, status, attempt, runner, leaseDeadline, lostLeases) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            ).execute(arguments: [experiment, index, status.rawValue, attempt, runner, leaseDeadline?.timeIntervalSince1970, lostLeases])
+                sql: "INSERT INTO trials (experiment, idx, status, attempt, runner, leaseDeadline, lostLeases, parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            ).execute(arguments: [
+                experiment, index, status.rawValue, attempt, runner, leaseDeadline?.timeIntervalSince1970, lostLeases,
+                try parameters.map(json),
+            ])
         }
 
         func save(_ db: Database, experiment: ExperimentID) throws {
@@ -90,7 +97,8 @@ extension SQLiteStore {
         return trials.map { trial in
             TrialRecord(
                 experiment: experiment, index: trial.index, status: trial.status, attempt: trial.attempt, runner: trial.runner,
-                leaseDeadline: trial.leaseDeadline, attempts: attempts[trial.index] ?? [], final: finals[trial.index] ?? Metrics())
+                leaseDeadline: trial.leaseDeadline, attempts: attempts[trial.index] ?? [], final: finals[trial.index] ?? Metrics(),
+                parameters: trial.parameters)
         }
     }
 

@@ -57,7 +57,7 @@ final class ScriptServer {
         try process.run()
         let server = ScriptServer(port: 0, process: process, stdin: stdin, log: log)
 
-        let deadline = ContinuousClock.now + .seconds(15)
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             let printed = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             if let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("READY ") }),
@@ -71,7 +71,7 @@ final class ScriptServer {
             try await Task.sleep(for: .milliseconds(25))
         }
         await server.stop()
-        throw TestEnvironment.Failure(description: "\(script) did not print READY within 15 s: \(server.logTail)")
+        throw TestEnvironment.Failure(description: "\(script) did not print READY within 60 s: \(server.logTail)")
     }
 
     /// The end of the server's stderr.
