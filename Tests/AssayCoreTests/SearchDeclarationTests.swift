@@ -67,6 +67,15 @@ struct SearchDeclarationTests {
         #expect(random.indices.map { random.parameters(forTrial: $0) } == random.map(\.parameters))
     }
 
+    @Test func onlyAdaptiveStrategiesHaveASearcher() throws {
+        #expect(Search.searcher(for: try declaration(Self.text("{strategy: asha, max_trials: 5, budget: epochs}"))) is ASHASearcher)
+        #expect(Search.searcher(for: try declaration(Self.text("{strategy: tpe, max_trials: 5}"))) is TPESearcher)
+        #expect(Search.searcher(for: try declaration(Self.text("{strategy: random, samples: 5}"))) == nil)
+        let grid = withParameters("  a: {type: int, values: [1, 2]}")
+        #expect(Search.searcher(for: try declaration(grid)) == nil)
+        #expect(Search.searcher(for: try declaration(withParameters("  a: {type: int, values: [1, 2], default: 1}", sweep: "{strategy: one-at-a-time}"))) == nil)
+    }
+
     @Test func submissionKeepsTheNewFields() throws {
         let text = Self.text("{strategy: asha, max_trials: 20, seed: 3, budget: epochs, reduction_factor: 2, min_budget: 2}",
                              extra: "early_stopping: {rule: median, grace_steps: 1, min_trials: 4}")
