@@ -90,6 +90,41 @@ struct SearchDeclarationTests {
         #expect(fromJSON.earlyStopping == EarlyStopping(metric: "m", minTrials: 2))
     }
 
+    /// What a store keeps of a proposed trial reads back as the same parameters, every kind typed as declared.
+    @Test func proposedParametersSurviveTheirJSONText() throws {
+        let d = try declaration("""
+            name: kinds
+            command: [run]
+            parameters:
+              lr: {type: float, min: 0.0001, max: 1, scale: log}
+              whole: {type: float, values: [1, 2.5]}
+              epochs: {type: int, min: 1, max: 27}
+              width: {type: int, min: 8, max: 64, step: 8}
+              opt: {type: choice, values: [adam, "3", 3, true]}
+              fast: {type: bool}
+              seed: {type: const, value: 7}
+              shape: {type: group, values: [{h: 32, w: 32}, {h: 64, w: 48.5}]}
+            sweep: {strategy: tpe, max_trials: 30, startup_trials: 5}
+            objective: {metric: loss, goal: minimize}
+            """)
+        let history = TPESearcherTests.run(try #require(Search.searcher(for: d))) { parameters in
+            parameters.value(named: "lr")!.number!
+        }
+        for trial in history {
+            #expect(ParameterSet(jsonObject: trial.parameters.jsonObject, parameters: d.parameters) == trial.parameters)
+        }
+        let text = #"{"lr": 0.5, "whole": 1, "epochs": 3, "width": 16, "opt": 3, "fast": false, "seed": 7, "h": 64, "w": 48.5}"#
+        let read = try #require(ParameterSet(jsonObject: text, parameters: d.parameters))
+        #expect(read["whole"] == .scalar(.float(1)))
+        #expect(read["opt"] == .scalar(.int(3)))
+        #expect(read["shape"] == d.parameters[7].domain.setting(at: 1))
+        #expect(read.jsonObject == #"{"lr": 0.5, "whole": 1.0, "epochs": 3, "width": 16, "opt": 3, "fast": false, "seed": 7, "h": 64, "w": 48.5}"#)
+        for bad in [#"{"lr": 0.5}"#, text.replacingOccurrences(of: #""epochs": 3"#, with: #""epochs": 3.5"#),
+                    text.replacingOccurrences(of: #""opt": 3"#, with: #""opt": "sgd""#), text.replacingOccurrences(of: #""w": 48.5"#, with: #""w": 48"#), "[1]"] {
+            #expect(ParameterSet(jsonObject: bad, parameters: d.parameters) == nil, "\(bad)")
+        }
+    }
+
     static let cases: [ErrorCase] = [
         // Strategy choice and keys.
         ErrorCase(text: text("{strategy: ahsa, max_trials: 5}"), path: "sweep.strategy", message: "unknown strategy \"ahsa\" (did you mean \"asha\"?)"),
