@@ -8,6 +8,11 @@ VPY        := $(VENV)/bin/python
 BUILD_FLAGS ?=
 BIN        := .build/debug
 DEMO_OUT   := assay-runs/demo-$(shell date +%Y%m%d-%H%M%S)
+# libmongoc's automatic init keeps per-process counters in /dev/shm/mongoc-<pid>; a
+# process killed without cleanup leaves its segment, and the next process with that pid
+# (pid_max is 32768 here) prints "Falling back to malloc for counters" on stderr. The
+# counters are only for diagnostics: keep them in memory (docs/troubleshooting.md).
+export MONGOC_DISABLE_SHM := 1
 
 .PHONY: demo test bench build build-tests deps swift-check venv clean manifests images-check images-rootfs screenshots
 

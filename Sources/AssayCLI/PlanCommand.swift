@@ -30,6 +30,7 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let source = try DeclarationFile(path: file)
         let plan = try source.plan(maxTrials: try resolvedMaxTrials(maxTrials))
+        guard !plan.isAdaptive else { return printAdaptive(plan) }
         let shown = plan.prefix(limit)
         let names = source.declaration.parameters.flatMap(\.settingNames)
         func cells(_ trial: PlannedTrial) -> [String] {
@@ -51,6 +52,17 @@ struct PlanCommand: AsyncParsableCommand {
                 "    {\"trial\": \(trial.index), \"repeat\": \(trial.repetition), \"parameters\": \(trial.parameters.jsonObject)}"
             }
             print("{\n  \"count\": \(plan.count),\n  \"strategy\": \"\(plan.strategy.name)\",\n  \"trials\": [\n\(trials.joined(separator: ",\n"))\n  ]\n}")
+        }
+    }
+
+    /// An adaptive search has no trials to list before it runs: say what it will do.
+    private func printAdaptive(_ plan: SweepPlan) {
+        let line = "up to \(plan.count) trial\(plan.count == 1 ? "" : "s") (\(plan.strategy.name)): proposed one by one from the results so far; "
+            + "no plan to list before it runs (docs/search.md)"
+        switch output {
+        case .table: print(line)
+        case .csv: print("trial,repeat")
+        case .json: print("{\n  \"count\": \(plan.count),\n  \"strategy\": \"\(plan.strategy.name)\",\n  \"adaptive\": true,\n  \"trials\": []\n}")
         }
     }
 }

@@ -57,6 +57,10 @@ struct RunCommand: AsyncParsableCommand {
             if status != 0 { throw ExitCode(status) }
             return
         }
+        guard !plan.isAdaptive else {
+            throw InputError(description: "\(source.url.lastPathComponent): sweep.strategy \(plan.strategy.name) proposes trials "
+                + "from the results so far, which takes a server: run it without --local (an embedded one) or with `assay submit`")
+        }
         let artifact = URL(filePath: declaration.artifact, relativeTo: source.folder).standardizedFileURL
         let workspace = TrialWorkspace(root: output, trialCount: plan.count)
         do {

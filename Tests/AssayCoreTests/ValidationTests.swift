@@ -54,7 +54,7 @@ struct ValidationTests {
         ErrorCase(text: p("  h: {type: const, value: 3}\n  shape: {type: group, values: [{h: 1}, {h: 2}]}"), path: "parameters.shape", message: "\"h\" is already set by parameter \"h\""),
         ErrorCase(text: p("  shape: {type: group, values: [{h: 1}, {h: 1}]}"), path: "parameters.shape.values[1]", message: "repeats an earlier entry"),
         // Strategies.
-        ErrorCase(text: p("  lr: {type: float, min: 0, max: 1}"), path: "parameters.lr", message: "needs step, count or values: a grid sweep cannot enumerate a continuous range (only strategy random samples one)"),
+        ErrorCase(text: p("  lr: {type: float, min: 0, max: 1}"), path: "parameters.lr", message: "needs step, count or values: a grid sweep cannot enumerate a continuous range (strategies random, asha and tpe sample one)"),
         ErrorCase(text: p("  lr: {type: float, values: [1, 2]}", sweep: "{strategy: one-at-a-time}"), path: "parameters.lr.default", message: "is required by sweep strategy one-at-a-time (the value it sits at while others vary)"),
         ErrorCase(text: p("  lr: {type: float, values: [1, 2]}", sweep: "{strategy: grdi}"), path: "sweep.strategy", message: "unknown strategy \"grdi\" (did you mean \"grid\"?)"),
         ErrorCase(text: p("  lr: {type: float, values: [1, 2]}", sweep: "{strategy: random}"), path: "sweep.samples", message: "is required"),

@@ -34,6 +34,25 @@ struct StatusCommand: AsyncParsableCommand {
         if let notification = summary.notification, notification.state != "pending" {
             rows.append(["mail", notification.state + (notification.lastError.map { ": \($0)" } ?? "")])
         }
+        if (summary.counts["stoppedEarly"] ?? 0) > 0 {
+            rows += try await stoppedEarly(client).map { ["stopped early", $0] }
+        }
         Terminal.out(TextTable.render(rows), terminator: "")
+    }
+
+    /// The first trials the early-stopping rule ended, each with why: `trial 7: best loss 0.71 by step 4 is worse…`.
+    private func stoppedEarly(_ client: APIClient) async throws -> [String] {
+        let shown = 10
+        let page = try await client.about(experiment: id) {
+            try await client.json(.get, APIClient.experimentPath(id, "/trials?status=stopped_early&limit=\(shown + 1)"))
+        }
+        let items = page["items"] as? [[String: Any]] ?? []
+        var lines = items.prefix(shown).map { item in
+            let attempts = item["attempts"] as? [[String: Any]] ?? []
+            let reason = attempts.last?["reason"] as? String ?? "stopped by the early-stopping rule"
+            return "trial \(item["index"] as? Int ?? -1): \(reason)"
+        }
+        if items.count > shown { lines.append("… and more (assay results \(id) --format table)") }
+        return lines
     }
 }

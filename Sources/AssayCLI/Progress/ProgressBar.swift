@@ -78,11 +78,14 @@ struct SweepCounts {
     var done: Int { finished.values.reduce(0, +) }
 
     /// Sets the counts from a server's `counts` object
-    /// (`pending`, `running`, `succeeded`, `failed`, `timedOut`, `canceled`).
+    /// (`pending`, `running`, `succeeded`, `failed`, `timedOut`, `canceled`, `stoppedEarly`).
     mutating func set(_ counts: [String: Int]) {
         func count(_ key: String) -> Int { counts[key] ?? 0 }
         running = count("running")
-        finished = [.succeeded: count("succeeded"), .failed: count("failed"), .timedOut: count("timedOut"), .canceled: count("canceled")]
+        finished = [
+            .succeeded: count("succeeded"), .failed: count("failed"), .timedOut: count("timedOut"), .canceled: count("canceled"),
+            .stoppedEarly: count("stoppedEarly"),
+        ]
             .filter { $0.value > 0 }
     }
 
@@ -90,7 +93,7 @@ struct SweepCounts {
     /// no times when `elapsed` is nil.
     func text(elapsed seconds: Double?) -> String {
         var parts = ["[\(StatusLine.bar(Int64(done), of: Int64(total)))] \(done)/\(total)"]
-        let labels: [(TrialStatus, String)] = [(.succeeded, "✔"), (.failed, "✘"), (.timedOut, "⏱"), (.canceled, "⊘")]
+        let labels: [(TrialStatus, String)] = [(.succeeded, "✔"), (.stoppedEarly, "✂"), (.failed, "✘"), (.timedOut, "⏱"), (.canceled, "⊘")]
         for (status, symbol) in labels {
             if let count = finished[status], count > 0 { parts.append("\(symbol) \(count) \(status.rawValue)") }
         }

@@ -58,16 +58,25 @@ extension APIClient {
         }
     }
 
-    /// Every trial the server has leased, as rows of `plan`, in index order.
-    func trialResults(of id: String, plan: SweepPlan) async throws -> [TrialResult] {
+    /// Every trial the server has leased, as rows of `plan` (an adaptive search's with the
+    /// parameters the server shows for them), in index order.
+    func trialResults(of id: String, plan: SweepPlan, parameters: [Parameter]) async throws -> [TrialResult] {
         try await trialItems(of: id).compactMap { item in
             guard let index = item["index"] as? Int, index < plan.count,
                   let status = (item["status"] as? String).flatMap(TrialStatus.init(rawValue:)) else { return nil }
+            let trial: PlannedTrial
+            if plan.isAdaptive {
+                guard let shown = item["parameters"] as? [String: String],
+                      let set = ParameterSet(shown: shown, parameters: parameters) else { return nil }
+                trial = .proposed(index: index, parameters: set)
+            } else {
+                trial = plan[index]
+            }
             let attempts = item["attempts"] as? [[String: Any]] ?? []
             let metrics = (try? JSONSerialization.data(withJSONObject: item["metrics"] ?? [:]))
                 .flatMap { try? JSONDecoder().decode(Metrics.self, from: $0) } ?? Metrics()
             return TrialResult(
-                trial: plan[index], status: status, attempts: attempts.count,
+                trial: trial, status: status, attempts: attempts.count,
                 seconds: attempts.last?["seconds"] as? Double ?? 0, metrics: metrics)
         }
     }
@@ -126,10 +135,38 @@ struct ExperimentResults {
         } catch {
             throw CLIFailure(.failed, "experiment \(id)'s stored declaration no longer reads as a sweep: \(error)")
         }
-        results = try await client.trialResults(of: id, plan: plan)
+        results = try await client.trialResults(of: id, plan: plan, parameters: declaration.parameters)
     }
 
     var table: ResultsTable {
         ResultsTable(results: results, parameters: declaration.parameters, objective: declaration.objective)
+    }
+}
+
+extension ParameterSet {
+    /// The parameter set the API shows as text (`{"lr": "0.012", "h": "32", "w": "32"}`),
+    /// read against the declared parameters: each value as its kind reads it, a group by
+    /// the entry whose members all show those values. Nil if one does not fit.
+    init?(shown: [String: String], parameters: [Parameter]) {
+        var entries: [Entry] = []
+        for parameter in parameters {
+            var setting: Setting?
+            switch parameter.kind {
+            case .int: setting = shown[parameter.name].flatMap(Int.init).map { .scalar(.int($0)) }
+            case .float: setting = shown[parameter.name].flatMap(Double.init).map { .scalar(.float($0)) }
+            case .bool: setting = shown[parameter.name].flatMap(Bool.init).map { .scalar(.bool($0)) }
+            case .choice, .const, .group:
+                guard case .list(let settings) = parameter.domain else { return nil }
+                setting = settings.first { listed in
+                    switch listed {
+                    case .scalar(let value): shown[parameter.name] == value.description
+                    case .group(_, let members): members.allSatisfy { shown[$0.name] == $0.value.description }
+                    }
+                }
+            }
+            guard let setting else { return nil }
+            entries.append(Entry(name: parameter.name, setting: setting))
+        }
+        self.init(entries: entries)
     }
 }

@@ -10,7 +10,7 @@ struct ExperimentSummary: Decodable {
     let status: String
     let reason: String?
     let trials: Int
-    /// Trials per state: `pending`, `running`, `succeeded`, `failed`, `timedOut`, `canceled`.
+    /// Trials per state: `pending`, `running`, `succeeded`, `failed`, `timedOut`, `canceled`, `stoppedEarly`.
     let counts: [String: Int]
     let artifact: String?
     let archived: Bool
@@ -47,7 +47,7 @@ struct ExperimentSummary: Decodable {
 
     /// `mnist-lr (01J…): completed — 46 succeeded, 2 failed`, and the reason of a failure.
     var outcomeLine: String {
-        let parts = [("succeeded", "succeeded"), ("failed", "failed"), ("timedOut", "timed_out"), ("canceled", "canceled")]
+        let parts = [("succeeded", "succeeded"), ("failed", "failed"), ("timedOut", "timed_out"), ("stoppedEarly", "stopped early"), ("canceled", "canceled")]
             .compactMap { key, label in counts[key].flatMap { $0 > 0 ? "\($0) \(label)" : nil } }
         var line = "\(name) (\(id)): \(status)"
         if !parts.isEmpty { line += " — " + parts.joined(separator: ", ") }

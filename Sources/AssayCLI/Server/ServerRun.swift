@@ -33,12 +33,15 @@ struct ServerRun {
         }
         await progress.finish()
 
-        let leased = try await client.trialResults(of: id, plan: plan)
-        // Trials never leased (the sweep was canceled or failed first) count as canceled.
-        var results = (0..<plan.count).map { index in
+        let leased = try await client.trialResults(of: id, plan: plan, parameters: declaration.parameters)
+        // Trials never leased (the sweep was canceled or failed first) count as canceled; an
+        // adaptive search's never-proposed trials have no parameters and are not trials at all.
+        var results = plan.isAdaptive ? [] : (0..<plan.count).map { index in
             TrialResult(trial: plan[index], status: .canceled, attempts: 0, seconds: 0, metrics: Metrics())
         }
-        for result in leased { results[result.trial.index] = result }
+        for result in leased {
+            if plan.isAdaptive { results.append(result) } else { results[result.trial.index] = result }
+        }
         let written = try RunReport(declaration: declaration, results: results).write(to: output)
         let bundle = output.appending(path: "bundle.zip")
         try await client.bytes(APIClient.experimentPath(id, "/bundle.zip")).write(to: bundle)

@@ -4,7 +4,7 @@ extension Declaration {
     /// The top-level keys of a declaration, in documentation order.
     static let fieldNames = [
         "name", "description", "tags", "artifact", "setup", "command", "env", "config",
-        "parameters", "sweep", "trial", "result", "objective", "workers", "resources", "notify", "deadline",
+        "parameters", "sweep", "trial", "result", "objective", "early_stopping", "workers", "resources", "notify", "deadline",
     ]
 
     /// Parses and validates a declaration written in YAML or JSON.
@@ -69,9 +69,12 @@ extension Declaration {
         let command = required("command").flatMap { reader.stringList($0, path.key("command")) }
         let environment = fields["env"].map { decodeEnvironment($0, path.key("env"), reader) } ?? [:]
 
-        let sweep = fields["sweep"].map { decodeSweep($0, path.key("sweep"), reader) }
-            ?? Sweep(strategy: .grid, repeats: 1)
         let parameters = fields["parameters"].map { decodeParameters($0, path.key("parameters"), reader) } ?? []
+        // Names of parameters that failed validation still count as known,
+        // so one mistake is not reported twice.
+        let declared = fields["parameters"]?.mapping.map { $0.keys.compactMap(\.string) } ?? []
+        let sweep = fields["sweep"].map { decodeSweep($0, path.key("sweep"), parameters, declared: declared, reader) }
+            ?? Sweep(strategy: .grid, repeats: 1)
         if let sweep {
             checkParameters(parameters, against: sweep.strategy, path.key("parameters"), fields["parameters"], reader)
         }
@@ -80,6 +83,12 @@ extension Declaration {
             ?? TrialPolicy(timeout: nil, retries: 0, grace: .seconds(5))
         let result = fields["result"].flatMap { decodeResult($0, path.key("result"), reader) }
         let objective = fields["objective"].flatMap { decodeObjective($0, path.key("objective"), reader) }
+        if let sweep, sweep.strategy.isAdaptive, fields["objective"] == nil {
+            reader.fail(path.key("objective"), fields["sweep"], "is required by sweep strategy \(sweep.strategy.name) (the searcher ranks trials by it)")
+        }
+        let earlyStopping = fields["early_stopping"].flatMap { node in
+            decodeEarlyStopping(node, path.key("early_stopping"), objective: objective, objectiveGiven: fields["objective"] != nil, reader)
+        }
         let workers = fields["workers"].flatMap { node in
             reader.int(node, path.key("workers")).flatMap { value -> Int? in
                 guard (1...10_000).contains(value) else {
@@ -102,9 +111,6 @@ extension Declaration {
         }
 
         if let command, let commandNode = fields["command"] {
-            // Names of parameters that failed validation still count as known,
-            // so one mistake is not reported twice.
-            let declared = fields["parameters"]?.mapping.map { $0.keys.compactMap(\.string) } ?? []
             let names = declared + parameters.flatMap(\.settingNames).filter { !declared.contains($0) }
             checkPlaceholders(in: command, config: config, names: names, path.key("command"), commandNode, reader)
         }
@@ -115,7 +121,7 @@ extension Declaration {
         return Declaration(
             name: name, description: description, tags: tags, artifact: artifact, setup: setup,
             command: command, environment: environment, config: config, parameters: parameters,
-            sweep: sweep, trial: trial, result: result, objective: objective, workers: workers,
+            sweep: sweep, trial: trial, result: result, objective: objective, earlyStopping: earlyStopping, workers: workers,
             resources: resources, notify: notify, deadline: deadline)
     }
 

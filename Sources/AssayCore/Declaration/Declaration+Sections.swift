@@ -1,9 +1,27 @@
 import Yams
 
 extension Declaration {
-    static func decodeSweep(_ node: Node, _ path: FieldPath, _ reader: NodeReader) -> Sweep? {
-        guard let fields = reader.fields(node, path, allowed: ["strategy", "repeats", "samples", "seed"]) else { return nil }
-        let strategies = ["grid", "one-at-a-time", "random"]
+    /// The strategies and the `sweep` keys each one reads besides `strategy` and `repeats`.
+    static let strategyKeys: [(strategy: String, keys: [String])] = [
+        ("grid", []),
+        ("one-at-a-time", []),
+        ("random", ["samples", "seed"]),
+        ("asha", ["max_trials", "seed", "budget", "reduction_factor", "min_budget", "max_budget"]),
+        ("tpe", ["max_trials", "seed", "startup_trials", "candidates", "gamma"]),
+    ]
+
+    /// The `sweep` section. `parameters` are the valid ones and `declared`
+    /// every declared name, so that a budget naming a parameter that failed
+    /// validation is not reported twice.
+    static func decodeSweep(
+        _ node: Node, _ path: FieldPath, _ parameters: [Parameter], declared: [String], _ reader: NodeReader
+    ) -> Sweep? {
+        var optionalKeys: [String] = []
+        for (_, keys) in strategyKeys {
+            optionalKeys += keys.filter { !optionalKeys.contains($0) }
+        }
+        guard let fields = reader.fields(node, path, allowed: ["strategy", "repeats"] + optionalKeys) else { return nil }
+        let strategies = strategyKeys.map(\.strategy)
         var strategyName = "grid"
         if let strategyNode = fields["strategy"], let text = reader.string(strategyNode, path.key("strategy")) {
             if strategies.contains(text) {
@@ -13,24 +31,41 @@ extension Declaration {
                 return nil
             }
         }
+        let used = strategyKeys.first { $0.strategy == strategyName }?.keys ?? []
+        for key in optionalKeys where fields[key] != nil && !used.contains(key) {
+            let users = strategyKeys.filter { $0.keys.contains(key) }.map(\.strategy)
+            let subject = users.count == 1 ? "strategy \(users[0])" : "strategies \(users.dropLast().joined(separator: ", ")) and \(users.last!)"
+            reader.fail(path.key(key), fields[key], "is only used by \(subject) (strategy is \(strategyName))")
+        }
         let repeats = fields["repeats"].flatMap { bounded($0, path.key("repeats"), 1...10_000, reader) } ?? 1
         let strategy: Sweep.Strategy
-        if strategyName == "random" {
+        switch strategyName {
+        case "random":
             guard let samplesNode = fields["samples"] ?? missing("samples", fields, path, reader),
                   let samples = bounded(samplesNode, path.key("samples"), 1...Int.max, reader) else { return nil }
-            var seed: UInt64 = 0
-            if let seedNode = fields["seed"], let value = reader.int(seedNode, path.key("seed")) {
-                if value < 0 { reader.fail(path.key("seed"), seedNode, "must not be negative (got \(value))") }
-                seed = UInt64(max(0, value))
-            }
-            strategy = .random(samples: samples, seed: seed)
-        } else {
-            for key in ["samples", "seed"] where fields[key] != nil {
-                reader.fail(path.key(key), fields[key], "is only used by strategy random (strategy is \(strategyName))")
-            }
-            strategy = strategyName == "grid" ? .grid : .oneAtATime
+            strategy = .random(samples: samples, seed: seed(fields, path, reader))
+        case "asha":
+            guard let settings = decodeASHA(fields, path, parameters, declared: declared, reader) else { return nil }
+            strategy = .asha(settings)
+        case "tpe":
+            guard let settings = decodeTPE(fields, path, reader) else { return nil }
+            strategy = .tpe(settings)
+        case "grid":
+            strategy = .grid
+        default:
+            strategy = .oneAtATime
+        }
+        if strategy.isAdaptive, repeats != 1 {
+            reader.fail(path.key("repeats"), fields["repeats"], "must be 1 with strategy \(strategyName) (the searcher decides which configurations run again)")
         }
         return Sweep(strategy: strategy, repeats: repeats)
+    }
+
+    /// `sweep.seed`, 0 when absent.
+    static func seed(_ fields: Fields, _ path: FieldPath, _ reader: NodeReader) -> UInt64 {
+        guard let seedNode = fields["seed"], let value = reader.int(seedNode, path.key("seed")) else { return 0 }
+        if value < 0 { reader.fail(path.key("seed"), seedNode, "must not be negative (got \(value))") }
+        return UInt64(max(0, value))
     }
 
     static func decodeTrialPolicy(_ node: Node, _ path: FieldPath, _ reader: NodeReader) -> TrialPolicy? {

@@ -20,6 +20,8 @@ public struct Declaration: Sendable, Hashable {
     public var trial: TrialPolicy
     public var result: ResultSource?
     public var objective: Objective?
+    /// Stops running trials whose metric lags behind the completed ones (`early_stopping`); nil: never.
+    public var earlyStopping: EarlyStopping? = nil
     /// Runner parallelism.
     public var workers: Int
     public var resources: Resources
@@ -53,12 +55,29 @@ public struct Sweep: Sendable, Hashable {
         case oneAtATime
         /// `samples` points drawn independently, reproducible from `seed`.
         case random(samples: Int, seed: UInt64)
+        /// Asynchronous successive halving: configurations that do well on a
+        /// small budget run again with a larger one (adaptive).
+        case asha(ASHASettings)
+        /// Tree-structured Parzen estimators: each trial drawn where earlier
+        /// results were good (adaptive).
+        case tpe(TPESettings)
 
         public var name: String {
             switch self {
             case .grid: "grid"
             case .oneAtATime: "one-at-a-time"
             case .random: "random"
+            case .asha: "asha"
+            case .tpe: "tpe"
+            }
+        }
+
+        /// Whether trials are proposed from the results so far (by a ``Searcher``)
+        /// rather than planned up front.
+        public var isAdaptive: Bool {
+            switch self {
+            case .grid, .oneAtATime, .random: false
+            case .asha, .tpe: true
             }
         }
     }

@@ -175,16 +175,21 @@ extension Declaration {
     }
 
     /// Strategy-dependent rules: grids need countable domains, one-at-a-time
-    /// needs a default for everything it holds still.
+    /// needs a default for everything it holds still; sampling strategies take any domain.
     static func checkParameters(
         _ parameters: [Parameter], against strategy: Sweep.Strategy, _ path: FieldPath, _ node: Node?, _ reader: NodeReader
     ) {
         for parameter in parameters {
             let parameterNode = node?[parameter.name]
-            if case .random = strategy {} else if parameter.domain.count == nil {
-                reader.fail(
-                    path.key(parameter.name), parameterNode,
-                    "needs step, count or values: a \(strategy.name) sweep cannot enumerate a continuous range (only strategy random samples one)")
+            switch strategy {
+            case .random, .asha, .tpe:
+                break
+            case .grid, .oneAtATime:
+                if parameter.domain.count == nil {
+                    reader.fail(
+                        path.key(parameter.name), parameterNode,
+                        "needs step, count or values: a \(strategy.name) sweep cannot enumerate a continuous range (strategies random, asha and tpe sample one)")
+                }
             }
             if case .oneAtATime = strategy, parameter.defaultSetting == nil {
                 reader.fail(path.key(parameter.name).key("default"), parameterNode, "is required by sweep strategy one-at-a-time (the value it sits at while others vary)")

@@ -81,6 +81,22 @@ public enum Domain: Sendable, Hashable {
         }
     }
 
+    /// The smallest and largest number the domain holds; nil when it holds no numbers.
+    var numericBounds: ClosedRange<Double>? {
+        switch self {
+        case .intRange(let min, let max, _): return Double(min)...Double(max)
+        case .floatRange(let min, let max, _): return min...max
+        case .list(let settings):
+            let numbers = settings.compactMap(\.number)
+            guard let low = numbers.min(), let high = numbers.max() else { return nil }
+            return low...high
+        default:
+            // Stepped and spaced domains ascend.
+            guard let count, count > 0, let low = setting(at: 0).number, let high = setting(at: count - 1).number else { return nil }
+            return low...high
+        }
+    }
+
     /// A random setting; uniform over the points, or over the (log) range.
     func sample(using random: inout SplitMix64) -> Setting {
         switch self {

@@ -131,3 +131,10 @@ public enum StoredParametersError: Error, Sendable, Hashable, CustomStringConver
         }
     }
 }
+
+extension PlannedTrial {
+    /// A trial whose parameters a searcher proposed (no plan, no repeats).
+    public static func proposed(index: Int, parameters: ParameterSet) -> PlannedTrial {
+        PlannedTrial(index: index, repetition: 0, parameters: parameters)
+    }
+}

@@ -4,6 +4,11 @@ public struct ParameterSet: Sendable, Hashable {
     public struct Entry: Sendable, Hashable {
         public var name: String
         public var setting: Setting
+
+        public init(name: String, setting: Setting) {
+            self.name = name
+            self.setting = setting
+        }
     }
 
     public var entries: [Entry]
@@ -30,6 +35,12 @@ public struct ParameterSet: Sendable, Hashable {
 
     public subscript(parameter: String) -> Setting? {
         entries.first { $0.name == parameter }?.setting
+    }
+
+    /// Every parameter drawn independently (uniform over its points or its (log) range),
+    /// in declaration order: the random plan's trials and the searchers' random ones.
+    static func sample(_ parameters: [Parameter], using generator: inout SplitMix64) -> ParameterSet {
+        ParameterSet(entries: parameters.map { Entry(name: $0.name, setting: $0.domain.sample(using: &generator)) })
     }
 }
 

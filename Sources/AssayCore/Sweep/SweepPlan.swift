@@ -4,6 +4,10 @@
 /// O(number of parameters), so a 10^12-point grid is described and indexed in
 /// constant memory. Repeats are the outermost loop: the whole space is run
 /// once before any point is repeated.
+///
+/// An adaptive strategy (``Sweep/Strategy/isAdaptive``) plans only the number
+/// of trials, `max_trials`: a ``Searcher`` proposes each trial's parameters
+/// from the results so far, and they are stored with the trial.
 public struct SweepPlan: RandomAccessCollection, Sendable {
     /// The default cap on the number of trials (`ASSAY_MAX_TRIALS`, `--max-trials`).
     public static let defaultMaxTrials = 1_000_000
@@ -14,6 +18,9 @@ public struct SweepPlan: RandomAccessCollection, Sendable {
     /// Distinct points in one repeat.
     public let pointCount: Int
     public let count: Int
+    /// Whether a ``Searcher`` proposes the trials' parameters (asha, tpe):
+    /// the plan then knows only how many trials there are.
+    public var isAdaptive: Bool { strategy.isAdaptive }
 
     private let layout: Layout
 
@@ -24,6 +31,7 @@ public struct SweepPlan: RandomAccessCollection, Sendable {
         /// the domain index of its default (not visited twice).
         case oneAtATime(blockStarts: [Int], skipped: [Int?], defaults: [Setting])
         case random(seed: UInt64)
+        case adaptive
     }
 
     /// A plan for a validated declaration.
@@ -67,6 +75,12 @@ public struct SweepPlan: RandomAccessCollection, Sendable {
         case .random(let samples, let seed):
             points = samples
             layout = .random(seed: seed)
+        case .asha(let settings):
+            points = settings.maxTrials
+            layout = .adaptive
+        case .tpe(let settings):
+            points = settings.maxTrials
+            layout = .adaptive
         }
         pointCount = points
         let (total, overflow) = points.multipliedReportingOverflow(by: sweep.repeats)
@@ -78,11 +92,21 @@ public struct SweepPlan: RandomAccessCollection, Sendable {
     public var startIndex: Int { 0 }
     public var endIndex: Int { count }
 
-    /// Trial `index` of the plan.
+    /// Trial `index` of the plan. An adaptive plan has no planned parameters:
+    /// read the ones stored with the trial (see ``parameters(forTrial:)``).
     public subscript(index: Int) -> PlannedTrial {
         precondition(indices.contains(index), "trial index \(index) is outside 0..<\(count)")
+        precondition(
+            !isAdaptive,
+            "trial \(index) of a \(strategy.name) sweep has no planned parameters: its searcher proposes them, read the ones stored with the trial")
         let point = index % pointCount
         return PlannedTrial(index: index, repetition: index / pointCount, parameters: parameters(atPoint: point))
+    }
+
+    /// The planned parameters of trial `index`, or nil for an adaptive plan.
+    public func parameters(forTrial index: Int) -> ParameterSet? {
+        precondition(indices.contains(index), "trial index \(index) is outside 0..<\(count)")
+        return isAdaptive ? nil : parameters(atPoint: index % pointCount)
     }
 
     private func parameters(atPoint point: Int) -> ParameterSet {
@@ -108,9 +132,9 @@ public struct SweepPlan: RandomAccessCollection, Sendable {
             }
         case .random(let seed):
             var generator = SplitMix64(seed: seed, stream: UInt64(point))
-            for parameter in parameters {
-                entries.append(.init(name: parameter.name, setting: parameter.domain.sample(using: &generator)))
-            }
+            return ParameterSet.sample(parameters, using: &generator)
+        case .adaptive:
+            preconditionFailure("an adaptive plan has no planned points")
         }
         return ParameterSet(entries: entries)
     }

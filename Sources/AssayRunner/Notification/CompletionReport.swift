@@ -69,7 +69,9 @@ public struct CompletionReport: Sendable, Hashable {
         }
         var counts: [TrialStatus: Int] = [:]
         for (name, count) in summary?.counts ?? [:] {
-            if let status = TrialStatus(rawValue: name) ?? (name == "timedOut" ? .timedOut : nil) { counts[status] = count }
+            // The API's counts spell two states in camel case.
+            let camel: [String: TrialStatus] = ["timedOut": .timedOut, "stoppedEarly": .stoppedEarly]
+            if let status = TrialStatus(rawValue: name) ?? camel[name] { counts[status] = count }
         }
         self.init(
             name: summary?.name ?? declaration?.name ?? spec.experiment,

@@ -18,8 +18,15 @@ extension Runner {
             group.addTask { await Self.tick(after: interval) }
             while !Task.isCancelled {
                 // Before leasing with nothing running, report every end: a failed attempt
-                // goes back to the queue only once the server has heard of it.
-                if running.isEmpty { await flushAll() }
+                // goes back to the queue only once the server has heard of it. An adaptive
+                // search proposes the next trials from the results: it hears of each end first.
+                if running.isEmpty {
+                    await flushAll()
+                    endNotReported = false
+                } else if endNotReported, sweep.plan.isAdaptive, !stopping, running.count < configuration.slots {
+                    await flush()
+                    endNotReported = false
+                }
                 if fatal != nil { break }
                 if !stopping, queueMayHaveWork, running.count < configuration.slots {
                     guard let answer = await lease() else { break }
@@ -43,6 +50,7 @@ extension Runner {
                 case .ended(let key, let end):
                     ended(key, end)
                     queueMayHaveWork = true
+                    endNotReported = true
                 }
             }
             for key in running.keys { stop(key) }
@@ -79,7 +87,7 @@ extension Runner {
         // The server handed the trial out again: an older attempt still running here lost it.
         for older in running.keys where older.trial == key.trial { stop(older) }
         let task = Task { [engine, buffer, environment = configuration.baseEnvironment] in
-            await Self.runAttempt(key, of: sweep, environment: environment, engine: engine, buffer: buffer)
+            await Self.runAttempt(key, parameters: grant.parameters, of: sweep, environment: environment, engine: engine, buffer: buffer)
         }
         running[key] = RunningTrial(task: task)
         group.addTask {
@@ -93,7 +101,8 @@ extension Runner {
 
     /// Prepares the trial's folder and runs it, its events going into `buffer`.
     private nonisolated static func runAttempt(
-        _ key: AttemptKey, of sweep: PreparedSweep, environment: [String: String], engine: TrialEngine, buffer: EventBuffer
+        _ key: AttemptKey, parameters proposed: StoredParameters?, of sweep: PreparedSweep, environment: [String: String],
+        engine: TrialEngine, buffer: EventBuffer
     ) async -> TrialEnd {
         func ending(_ status: TrialStatus, _ reason: String) -> TrialEnd {
             TrialEnd(trial: key.trial, attempt: key.attempt, status: status, seconds: 0, reason: reason)
@@ -101,10 +110,22 @@ extension Runner {
         guard sweep.plan.indices.contains(key.trial) else {
             return ending(.failed, "trial \(key.trial) is not in the plan of \(sweep.plan.count) trials")
         }
+        let trial: PlannedTrial
+        switch (sweep.plan.isAdaptive, proposed) {
+        case (false, _):
+            trial = sweep.plan[key.trial]
+        case (true, nil):
+            return ending(.failed, "trial \(key.trial) of an adaptive search was leased without its parameters")
+        case (true, let proposed?):
+            do {
+                trial = .proposed(index: key.trial, parameters: try proposed.parameterSet(for: sweep.declaration.parameters))
+            } catch {
+                return ending(.failed, "trial \(key.trial): \(error)")
+            }
+        }
         var spec: TrialSpec
         do {
-            spec = try sweep.workspace.prepare(
-                sweep.plan[key.trial], attempt: key.attempt, declaration: sweep.declaration, baseEnvironment: environment)
+            spec = try sweep.workspace.prepare(trial, attempt: key.attempt, declaration: sweep.declaration, baseEnvironment: environment)
         } catch {
             return ending(.failed, "could not prepare the trial folder: \(error)")
         }

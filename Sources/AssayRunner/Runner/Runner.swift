@@ -30,6 +30,8 @@ public actor Runner {
     /// False after an empty lease answer, until a trial ended or an end was reported (a
     /// failed attempt goes back to the queue then).
     var queueMayHaveWork = true
+    /// An attempt ended since the last batch went out (adaptive searches report it before leasing).
+    var endNotReported = false
     /// The batch being sent (retried as is until the server answers), and the next number.
     var pendingBatch: EventBatch?
     var nextSeq = 1

@@ -1,3 +1,4 @@
+import AssayCore
 import Foundation
 
 /// `POST lease`: the trials handed to this Runner and the experiment's state
@@ -8,11 +9,14 @@ public struct LeaseAnswer: Sendable, Hashable, Codable {
         public var index: Int
         public var attempt: Int
         public var deadline: Date
+        /// The trial's parameters when an adaptive searcher proposed them (its plan cannot tell).
+        public var parameters: StoredParameters?
 
-        public init(index: Int, attempt: Int, deadline: Date) {
+        public init(index: Int, attempt: Int, deadline: Date, parameters: StoredParameters? = nil) {
             self.index = index
             self.attempt = attempt
             self.deadline = deadline
+            self.parameters = parameters
         }
     }
 

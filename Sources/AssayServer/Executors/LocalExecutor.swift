@@ -124,6 +124,12 @@ public final class LocalExecutor: Executor {
             "ASSAY_RUNNER_ID": "local-\(experiment.suffix(8))-\(number)-\(UUID().uuidString.prefix(6).lowercased())",
             "ASSAY_RUNNER_WORK_DIR": folder.path,
             "ASSAY_RUNNER_EXIT_WITH_PARENT": "1",
+            // One trial per Runner: `workers` is how many trials run at once on this machine,
+            // as with `assay run --local` (a Runner's default, one per CPU, would multiply them).
+            "ASSAY_RUNNER_SLOTS": "1",
+            // libmongoc's diagnostic counters in memory, not /dev/shm (a killed Runner would
+            // leave its segment, and a later process with its pid would warn on stderr).
+            "MONGOC_DISABLE_SHM": "1",
         ]
         // No secret of the server's own travels on (the Runner gets SMTP settings only in its claim).
         for key in ProcessInfo.processInfo.environment.keys where key.hasPrefix("ASSAY_") && environment[Environment.Key(rawValue: key)!] == nil {

@@ -8,12 +8,12 @@ enum ExperimentResults {
     /// `owner` nil reads any experiment (the Runner routes have checked the token).
     static func table(of record: ExperimentRecord, owner: UserID?, store: any ExperimentStore) async throws -> ResultsTable {
         let declaration = try Declaration.parse(record.declaration)
-        let plan = try SweepPlan(declaration, maxTrials: nil)
+        guard let planned = PlannedTrials(record) else { throw APIError.badRequest("the experiment's declaration no longer plans") }
         let rows = Mutex<[TrialResult]>([])
         try await store.forEachTrial(experiment: record.id, owner: owner) { trial in
-            guard trial.index < plan.count else { return }
+            guard let plannedTrial = planned.trial(trial) else { return }
             let result = TrialResult(
-                trial: plan[trial.index], status: trial.status, attempts: trial.attempts.count,
+                trial: plannedTrial, status: trial.status, attempts: trial.attempts.count,
                 seconds: trial.attempts.last?.seconds ?? 0, metrics: trial.final)
             rows.withLock { $0.append(result) }
         }

@@ -6,7 +6,8 @@ import Synchronization
 
 /// An experiment's trials, their logs, and its results as CSV, JSON or a
 /// ZIP bundle with the logs.
-/// Parameters are recomputed from the stored declaration's plan, never stored.
+/// Parameters are recomputed from the stored declaration's plan (an adaptive
+/// search's trials store what their searcher proposed).
 struct TrialController: Sendable {
     let store: any ExperimentStore
     let experiments: ExperimentController
@@ -48,9 +49,9 @@ struct TrialController: Sendable {
             guard let value = Int(limit), (1...1000).contains(value) else { throw APIError.badRequest("limit must be 1 to 1000") }
             trialQuery.limit = value
         }
-        let plan = try Self.plan(record)
+        let planned = PlannedTrials(record)
         let found = try await store.trials(experiment: record.id, owner: scope, query: trialQuery)
-        return TrialListResponse(items: found.map { TrialResponse($0, planned: plan?[$0.index]) })
+        return TrialListResponse(items: found.map { TrialResponse($0, planned: planned?.trial($0)) })
     }
 
     /// `?limit=` lines (default 1000, at most 10000), the last ones, oldest first.
@@ -134,12 +135,6 @@ struct TrialController: Sendable {
         return (record, try await ExperimentResults.table(of: record, owner: scope, store: store))
     }
 
-    /// The plan of a stored declaration (nil if it no longer parses, which a
-    /// validated declaration always does).
-    static func plan(_ record: ExperimentRecord) throws -> SweepPlan? {
-        guard let declaration = try? Declaration.parse(record.declaration) else { return nil }
-        return try? SweepPlan(declaration, maxTrials: nil)
-    }
 }
 
 /// A trial as the API shows it: its state, every attempt, the final metrics

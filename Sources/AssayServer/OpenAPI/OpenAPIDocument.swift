@@ -51,7 +51,7 @@ enum OpenAPIDocument {
               required: [id, sha256, size, deduplicated]
               properties: {id: {type: string}, sha256: {type: string}, size: {type: integer}, deduplicated: {type: boolean}}
             ExperimentStatus: {type: string, enum: [queued, running, completed, failed, canceled]}
-            TrialStatus: {type: string, enum: [pending, running, succeeded, failed, timed_out, canceled]}
+            TrialStatus: {type: string, enum: [pending, running, succeeded, failed, timed_out, canceled, stopped_early]}
             TrialAttempt:
               type: object
               additionalProperties: false

@@ -15,6 +15,24 @@ struct RunnerController: Sendable {
     let live: LiveEvents
     let metrics: ServerMetrics
     let now: @Sendable () -> Date
+    /// Proposes the trials of adaptive experiments at lease time.
+    let search: AdaptiveSearch
+    /// The declaration's early-stopping rule, applied to each batch's metrics.
+    let earlyStopping: EarlyStopping
+
+    init(
+        store: any ExperimentStore, smtp: ServerConfiguration.SMTP?, publicURL: URL?, live: LiveEvents, metrics: ServerMetrics,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.store = store
+        self.smtp = smtp
+        self.publicURL = publicURL
+        self.live = live
+        self.metrics = metrics
+        self.now = now
+        search = AdaptiveSearch(store: store)
+        earlyStopping = EarlyStopping(store: store)
+    }
 
     /// The most trials one lease request may take.
     static let maxLease = 1000
@@ -57,7 +75,7 @@ struct RunnerController: Sendable {
         if body.runner.isEmpty || body.runner.count > 200 { errors.append(.init(field: "runner", message: "1 to 200 characters")) }
         if !(1...Self.maxLease).contains(body.max) { errors.append(.init(field: "max", message: "1 to \(Self.maxLease)")) }
         if !errors.isEmpty { throw APIError.invalid(errors) }
-        let leases = try await store.lease(experiment: record.id, runner: body.runner, max: body.max, now: now())
+        let leases = try await search.lease(record, runner: body.runner, max: body.max, now: now())
         metrics.recordLeases(leases.count)
         var status = record.status
         if !leases.isEmpty, let leased = try await store.experiment(id: record.id, owner: nil) {
@@ -81,13 +99,22 @@ struct RunnerController: Sendable {
         guard active.count <= Self.maxActive else {
             throw APIError.invalid([.init(field: "active", message: "at most \(Self.maxActive) attempts")])
         }
-        let outcome = try await store.applyEvents(
-            EventBatch(experiment: record.id, runner: body.runner, seq: body.seq, events: body.events.map(\.event), active: active),
-            now: now())
+        let events = body.events.map(\.event)
+        var outcome = try await store.applyEvents(
+            EventBatch(experiment: record.id, runner: body.runner, seq: body.seq, events: events, active: active), now: now())
         if !outcome.duplicate {
-            metrics.recordBatch(body.events.map(\.event))
-            var published = body.events.map { LiveEventPayloads.event($0.event) }
+            metrics.recordBatch(events)
+            var published = events.map { LiveEventPayloads.event($0) }
+            // Stopped now: the Runner hears it in this answer and kills the trial at once.
+            for stop in try await earlyStopping.review(record, events: events, now: now()) {
+                outcome.revoked = Array(Set(outcome.revoked + [stop.attempt])).sorted()
+                published.append(LiveEventPayloads.event(.finished(
+                    trial: stop.attempt.trial, attempt: stop.attempt.attempt, status: .stoppedEarly, exitCode: nil, seconds: 0,
+                    final: stop.final, reason: stop.reason)))
+                context.logger.info("trial stopped early", metadata: ["trial": "\(stop.attempt)", "reason": "\(stop.reason)"])
+            }
             if let applied = try await store.experiment(id: record.id, owner: nil) {
+                outcome.experimentStatus = applied.status
                 published.append(LiveEventPayloads.experiment(applied))
             }
             await live.publish(record.id, published, final: outcome.experimentStatus.isFinal)

@@ -6,10 +6,12 @@
 // addresses, config formats).
 
 export const KINDS = ['int', 'float', 'choice', 'bool', 'const', 'group'];
-export const STRATEGIES = ['grid', 'one-at-a-time', 'random'];
+export const STRATEGIES = ['grid', 'one-at-a-time', 'random', 'asha', 'tpe'];
+/** Strategies that propose trials from results (docs/search.md): they sample ranges and need an objective. */
+const ADAPTIVE = new Set(['asha', 'tpe']);
 const RESERVED = new Set(['config', 'trial', 'repeat', 'attempt']);
 const TOP_LEVEL = ['name', 'description', 'tags', 'artifact', 'setup', 'command', 'env', 'config', 'parameters',
-  'sweep', 'trial', 'result', 'objective', 'workers', 'resources', 'notify', 'deadline'];
+  'sweep', 'trial', 'result', 'objective', 'workers', 'resources', 'notify', 'deadline', 'early_stopping'];
 
 export function starterDeclaration() {
   return {
@@ -110,6 +112,10 @@ export function trialCount(decl) {
     const count = sweep.samples * repeats;
     return { count, text: `${word(count)}: ${sweep.samples.toLocaleString()} random samples${suffix}` };
   }
+  if (ADAPTIVE.has(strategy)) {
+    if (!Number.isInteger(sweep.max_trials) || sweep.max_trials < 1) return { count: null, text: `An ${strategy} search needs sweep.max_trials.` };
+    return { count: sweep.max_trials, text: `up to ${word(sweep.max_trials)}, proposed by ${strategy} from the results so far` };
+  }
   const bad = sizes.find(([, size]) => size === undefined);
   if (bad) return { count: null, text: `Cannot count the trials until parameter ${bad[0]} is complete.` };
   const open = sizes.find(([, size]) => size === null);
@@ -177,6 +183,8 @@ export function validate(decl) {
   if (decl.sweep !== undefined && !isObject(decl.sweep)) fail('sweep', 'must be a mapping such as {strategy: grid}');
   if (!STRATEGIES.includes(strategy)) fail('sweep.strategy', `must be one of ${STRATEGIES.join(', ')}`);
   if (strategy === 'random' && (!Number.isInteger(sweep.samples) || sweep.samples < 1)) fail('sweep.samples', sweep.samples === undefined ? 'is required' : 'must be at least 1');
+  if (ADAPTIVE.has(strategy) && (!Number.isInteger(sweep.max_trials) || sweep.max_trials < 1)) fail('sweep.max_trials', sweep.max_trials === undefined ? 'is required' : 'must be at least 1');
+  if (ADAPTIVE.has(strategy) && decl.objective === undefined) fail('objective', `is required by sweep strategy ${strategy} (the metric it optimizes)`);
   if (sweep.repeats !== undefined && (!Number.isInteger(sweep.repeats) || sweep.repeats < 1 || sweep.repeats > 10000)) fail('sweep.repeats', 'must be between 1 and 10000');
 
   const known = new Set(RESERVED);
@@ -277,8 +285,8 @@ function checkParameter(p, at, strategy, fail) {
       break;
     default: break;
   }
-  if (strategy !== 'random' && count === null) {
-    fail(at, `needs step, count or values: a ${strategy} sweep cannot enumerate a continuous range (only strategy random samples one)`);
+  if (strategy !== 'random' && !ADAPTIVE.has(strategy) && count === null) {
+    fail(at, `needs step, count or values: a ${strategy} sweep cannot enumerate a continuous range (strategies random, asha and tpe sample one)`);
   }
   if (strategy === 'one-at-a-time' && p.default === undefined && p.type !== 'const') {
     fail(`${at}.default`, 'is required by sweep strategy one-at-a-time (the value it sits at while others vary)');

@@ -120,7 +120,7 @@ export function plural(n, word, many = word + 's') {
 
 const STATUS_LABELS = {
   queued: 'Queued', running: 'Running', completed: 'Completed', failed: 'Failed', canceled: 'Canceled',
-  pending: 'Pending', succeeded: 'Succeeded', timed_out: 'Timed out',
+  pending: 'Pending', succeeded: 'Succeeded', timed_out: 'Timed out', stopped_early: 'Stopped early',
 };
 
 export function statusChip(status, extra) {
@@ -131,14 +131,15 @@ export function statusLabel(status) {
   return STATUS_LABELS[status] || status;
 }
 
-/** A count per trial state (the API spells timed-out counts `timedOut`). */
+/** A count per trial state (the API spells two states' counts in camel case: `timedOut`, `stoppedEarly`). */
+const CAMEL = { timed_out: 'timedOut', stopped_early: 'stoppedEarly' };
 export function countOf(counts, status) {
   const c = counts || {};
-  return status === 'timed_out' ? (c.timed_out ?? c.timedOut ?? 0) : (c[status] ?? 0);
+  return c[status] ?? (CAMEL[status] ? c[CAMEL[status]] : undefined) ?? 0;
 }
 
 export const FINAL = new Set(['completed', 'failed', 'canceled']);
-export const TRIAL_STATES = ['pending', 'running', 'succeeded', 'failed', 'timed_out', 'canceled'];
+export const TRIAL_STATES = ['pending', 'running', 'succeeded', 'stopped_early', 'failed', 'timed_out', 'canceled'];
 
 // ---- dialogs and toasts -------------------------------------------------
 

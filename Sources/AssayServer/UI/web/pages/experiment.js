@@ -350,7 +350,8 @@ export async function render(root, params, query, { session, navigate, setQuery,
             onchange: (event) => togglePlot(t.index, event.target.checked, event.target),
           })),
           h('td', { class: 'num' }, String(t.index)),
-          h('td', {}, statusChip(t.status)),
+          h('td', { title: reasonOf(t) ?? '' }, statusChip(t.status),
+            t.status === 'stopped_early' && reasonOf(t) ? h('div', { class: 'trial-reason muted small' }, reasonOf(t)) : null),
           h('td', { class: 'num' }, String(t.attempts ? t.attempts.length : t.attempt || 0)),
           h('td', { class: 'num nowrap' }, fmtDuration(durationOf(t))),
           pcols.map((p) => h('td', { class: 'mono' }, t.parameters?.[p] ?? '—')),
@@ -423,6 +424,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
   const lineMetric = h('select', { id: 'line-metric' });
   const lineSlot = h('div', { class: 'chart-slot', id: 'line-slot' });
   const lineNote = h('p', { class: 'muted small', id: 'line-note' });
+  const bestSlot = h('div', { class: 'chart-slot', id: 'best-slot' });
   put(chartsPanel, 
     h('section', { class: 'chart-card' },
       h('div', { class: 'chart-head' }, h('h2', {}, 'Objective against a parameter'),
@@ -433,7 +435,10 @@ export async function render(root, params, query, { session, navigate, setQuery,
     h('section', { class: 'chart-card' },
       h('div', { class: 'chart-head' }, h('h2', {}, 'A metric over steps'),
         h('div', { class: 'chart-controls' }, h('label', { for: lineMetric.id }, 'Metric'), lineMetric)),
-      lineNote, lineSlot));
+      lineNote, lineSlot),
+    h('section', { class: 'chart-card' },
+      h('div', { class: 'chart-head' }, h('h2', {}, 'Best so far')),
+      bestSlot));
   scatterParam.addEventListener('change', () => drawScatter());
   scatterMetric.addEventListener('change', () => drawScatter());
   lineMetric.addEventListener('change', () => drawLines());
@@ -451,6 +456,38 @@ export async function render(root, params, query, { session, navigate, setQuery,
     fillSelect(scatterMetric, metricNames(), objective?.metric);
     drawScatter();
     drawLines();
+    drawBest();
+  }
+
+  /** The objective of each finished trial by index, and the best found up to it: how the search converges. */
+  function drawBest() {
+    clear(bestSlot);
+    if (!objective) { put(bestSlot, h('p', { class: 'muted' }, 'The declaration names no objective.')); return; }
+    const metric = objective.metric, maximize = objective.goal === 'maximize';
+    const done = [...state.trials.values()].filter((t) => typeof t.metrics?.[metric] === 'number' && Number.isFinite(t.metrics[metric]))
+      .sort((a, b) => a.index - b.index);
+    if (!done.length) { put(bestSlot, h('p', { class: 'muted' }, `No trial has reported ${metric} yet.`)); return; }
+    let best = null;
+    const steps = [], values = [], running = [];
+    for (const t of done) {
+      const v = t.metrics[metric];
+      best = best === null || (maximize ? v > best : v < best) ? v : best;
+      steps.push(t.index); values.push(v); running.push(best);
+    }
+    const svg = lineChart({
+      series: [{ name: `${metric} of each trial`, steps, values, color: 1 }, { name: `best ${metric} so far`, steps, values: running, color: 0 }],
+      xLabel: 'trial', yLabel: metric,
+    });
+    put(bestSlot, svg, legend([{ name: `${metric} of each trial`, color: 1 }, { name: `best so far (${maximize ? 'highest' : 'lowest'})`, color: 0 }]));
+    const stopped = done.filter((t) => t.status === 'stopped_early').length;
+    if (stopped) put(bestSlot, h('p', { class: 'muted small' }, `${plural(stopped, 'trial')} stopped early count with the best ${metric} they reached.`));
+  }
+
+  /** Why a trial ended as it did (its last attempt's reason), for stopped-early and failed trials. */
+  function reasonOf(t) {
+    if (t.reason) return t.reason;
+    const last = Array.isArray(t.attempts) && t.attempts.length ? t.attempts[t.attempts.length - 1] : null;
+    return last?.reason ?? null;
   }
 
   function bestIndex(metric) {
@@ -637,7 +674,7 @@ export async function render(root, params, query, { session, navigate, setQuery,
     source.addEventListener('trial', (event) => {
       const data = JSON.parse(event.data);
       const t = state.trials.get(data.trial);
-      if (t) state.trials.set(data.trial, { ...t, status: data.status, attempt: data.attempt, metrics: data.metrics || t.metrics, seconds: data.seconds });
+      if (t) state.trials.set(data.trial, { ...t, status: data.status, attempt: data.attempt, metrics: data.metrics || t.metrics, seconds: data.seconds, reason: data.reason });
       else refreshTrials();
       drawTableSoon();
     });

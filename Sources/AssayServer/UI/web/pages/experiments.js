@@ -6,7 +6,7 @@ const PAGE = 25;
 const POLL_MS = 3000;
 
 export function progressOf(e) {
-  const done = ['succeeded', 'failed', 'timed_out', 'canceled'].reduce((n, s) => n + countOf(e.counts, s), 0);
+  const done = ['succeeded', 'stopped_early', 'failed', 'timed_out', 'canceled'].reduce((n, s) => n + countOf(e.counts, s), 0);
   return { done, total: e.trials || 0, fraction: e.trials ? done / e.trials : 0 };
 }
 
@@ -15,6 +15,7 @@ export function countChips(counts) {
   const add = (key, label) => { const n = countOf(counts, key); if (n) chips.push(h('span', { class: `count count-${key}`, title: label, dataset: { count: key } }, h('span', { class: 'sr-only' }, `${label}: `), String(n))); };
   add('running', 'Running');
   add('succeeded', 'Succeeded');
+  add('stopped_early', 'Stopped early');
   add('failed', 'Failed');
   add('timed_out', 'Timed out');
   add('canceled', 'Canceled');
