@@ -193,6 +193,29 @@ def test_a_sweep_runs_to_completion_through_one_job_and_real_runners(cluster, se
         server.stop()
 
 
+def test_an_adaptive_search_runs_the_same_through_runner_pods(cluster, server_bin, tmp_path):
+    """TPE in Kubernetes: the searcher lives in the server, on the lease queue, so Runner pods
+    run proposed trials (their parameters come in the lease) exactly as local Runners do."""
+    server = kube_server(server_bin, tmp_path / "server", cluster).start()
+    try:
+        token = server.user_token("ada")
+        eid = submit(server, token, declaration(
+            name="k8s-tpe", workers=2, parameters={"x": {"type": "int", "min": 1, "max": 50}},
+            sweep={"strategy": "tpe", "max_trials": 8, "startup_trials": 3, "seed": 5}))
+        done = wait_final(server, token, eid, cluster=cluster)
+        assert done["status"] == "completed" and done["trials"] == 8, done
+        assert len(jobs_of(cluster, eid)) == 1
+        items = server.request("GET", f"/api/v1/experiments/{eid}/trials", token=token).json()["items"]
+        assert sorted(t["index"] for t in items) == list(range(8))
+        for trial in items:
+            assert trial["status"] == "succeeded", trial
+            x = int(trial["parameters"]["x"])
+            # The pod ran the proposed value: the loss it reported is 1/x.
+            assert 1 <= x <= 50 and trial["metrics"]["loss"] == pytest.approx(1.0 / x), trial
+    finally:
+        server.stop()
+
+
 def test_cancel_deletes_the_job_its_pods_and_their_processes(cluster, server_bin, tmp_path):
     server = kube_server(server_bin, tmp_path / "server", cluster).start()
     try:
