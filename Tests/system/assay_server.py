@@ -154,3 +154,41 @@ def small_declaration(name="system-test", count=3):
         "parameters": {"x": {"type": "int", "values": list(range(1, count + 1))}},
         "objective": {"metric": "loss", "goal": "minimize"},
     }
+
+
+class WireServer:
+    """nx-27017, a MongoDB wire-protocol server (PyPI), from the venv on a free port, its
+    data in a SQLite file under `folder`, so it can be killed and started again on the
+    same port with its data. SIGKILL stops it (it ignores SIGTERM)."""
+
+    def __init__(self, folder):
+        self.folder = pathlib.Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.process = None
+        self.start()
+
+    @property
+    def url(self):
+        return f"mongodb://127.0.0.1:{self.port}/assay?serverSelectionTimeoutMS=3000"
+
+    def start(self):
+        import sys
+        binary = pathlib.Path(sys.executable).parent / "nx-27017"
+        self.process = subprocess.Popen(
+            [str(binary), "--db", str(self.folder / "mongo.db"), "-p", str(self.port), "--host", "127.0.0.1",
+             "--log-file", str(self.folder / "mongo.log")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("nx-27017 did not start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
