@@ -14,22 +14,29 @@ test_local_executor.py and test_runner.py; docs/testing.md lists every case.)
 """
 
 import csv
+import http.client
 import io
+import json
+import os
+import pathlib
 import signal
+import socket
 import subprocess
 import time
 
 import pytest
 
-from assay_server import WireServer
+from assay_server import WireServer, code_zip
 from runner_support import SMTPCapture
 from test_kubernetes import IMAGE, NAMESPACE, cluster, kube_server, runner_bin, wait_for  # noqa: F401 (fixtures)
 from test_server import SSEClient
 
-# Each trial sleeps, then reports its loss at three steps: loss = x / 100 at the end.
+# Each trial sleeps, then reports its loss at three steps: loss = x / 100 at the end. It
+# also prints its whole environment, so the test can look for secrets in what a trial sees.
 TRAIN = """
 import json, os, sys, time
 x = int(sys.argv[1])
+print("env " + json.dumps(dict(os.environ)), file=sys.stderr, flush=True)
 for step in (1, 2, 3):
     time.sleep(float(os.environ.get("NAP", "0.3")))
     print("@assay " + json.dumps({"step": step, "loss": x / 100 + (3 - step) / 10}), flush=True)
@@ -67,6 +74,7 @@ def deployment(cluster, server_bin, tmp_path, mongo, smtp):  # noqa: F811 (clust
     server = kube_server(server_bin, tmp_path / "server", cluster, extra={
         "ASSAY_SMTP_URL": smtp.url, "ASSAY_SMTP_FROM": "Assay <assay@example.org>", "ASSAY_SMTP_STARTTLS": "off",
         "ASSAY_SMTP_PASSWORD": "smtp-secret-never-shown-4f1c",
+        "ASSAY_MAX_ARTIFACT_BYTES": str(4 * 1024 * 1024),
     })
     server.store_url = mongo.url
     server.start()
@@ -157,6 +165,12 @@ def test_the_production_path_end_to_end(deployment, smtp, assay_bin, cluster, tm
     assert secret not in job_text and "asr_" not in job_text
     for pod in cluster.list("pods"):
         assert secret not in cluster.logs(pod["metadata"]["name"])
+    # Nor the trials' environment: each printed it whole; the Runner's own settings are gone.
+    for index in range(6):
+        lines = server.request("GET", f"/api/v1/experiments/{eid}/trials/{index}/logs", token=token).json()["lines"]
+        environment = next(line["text"] for line in lines if line["text"].startswith("env "))
+        assert secret not in environment and "asr_" not in environment and "ASSAY_RUNNER_TOKEN" not in environment
+        assert "ASSAY_SERVER_URL" not in environment, environment
 
 
 def test_a_server_killed_mid_sweep_resumes_on_mongodb(deployment, tmp_path):
@@ -199,3 +213,101 @@ def test_smtp_down_at_completion_completes_and_records_the_failed_mail(deploymen
     failed = wait_for(lambda: (s := summary(server, token, eid))["notification"]["state"] == "failed" and s,
                       timeout=60, what="the mail to be recorded as failed")
     assert failed["notification"]["lastError"], failed["notification"]
+
+
+LOUD = """
+import json, sys
+chunk = ("x" * 1023 + "\\n") * 1024          # 1 MiB of lines
+for _ in range(100):
+    sys.stdout.write(chunk)
+sys.stdout.flush()
+print("@assay " + json.dumps({"loss": int(sys.argv[1]) / 100}), flush=True)
+"""
+
+
+def test_a_trial_printing_100_mb_keeps_its_tail_and_loses_nothing(deployment):
+    server = deployment
+    token = server.user_token("eve")
+    body = declaration("loud", 2, mail=False)
+    body["command"] = ["python3", "loud.py", "{x}"]
+    eid = server.create_experiment(token, body, files={"loud.py": LOUD})
+    record = final(server, token, eid, timeout=240)
+    assert record["status"] == "completed", record
+    assert_every_trial_once(server, token, eid, 2)
+    lines = server.request("GET", f"/api/v1/experiments/{eid}/trials/0/logs?limit=10000", token=token).json()["lines"]
+    # A tail is kept, and says what was left out: the last lines are there, 100 MB is not.
+    assert sum(len(line["text"]) for line in lines) < 2 * 1024 * 1024, len(lines)
+    assert any("earlier lines not sent" in line["text"] for line in lines)
+    assert lines[-1]["text"].startswith("@assay"), lines[-1]
+
+
+STUBBORN = """
+import os, signal, sys, time
+marker = sys.argv[2]
+if os.fork() == 0:                       # a child that ignores SIGTERM, in the trial's process group
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.execvp("python3", ["python3", "-c", "import time\\nwhile True: time.sleep(1)", marker])
+time.sleep(600)
+"""
+
+
+def stubborn_processes(marker):
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def test_a_forked_child_that_ignores_sigterm_is_killed_with_its_trial(deployment):
+    server = deployment
+    token = server.user_token("fay")
+    marker = f"assay-stubborn-{os.getpid()}-{time.time_ns()}"
+    body = declaration("stubborn", 1, mail=False)
+    body.update({"command": ["python3", "stubborn.py", "{x}", marker], "trial": {"timeout": "2s", "grace": "1s"}})
+    eid = server.create_experiment(token, body, files={"stubborn.py": STUBBORN})
+    wait_for(lambda: stubborn_processes(marker), timeout=60, what="the stubborn child to run")
+    record = final(server, token, eid)
+    assert record["status"] == "completed" and record["counts"]["timedOut"] == 1, record
+    (trial,) = trials(server, token, eid)
+    assert trial["status"] == "timed_out" and len(trial["attempts"]) == 1, trial
+    # SIGKILL after the grace reached the whole process group: the child that ignored SIGTERM too.
+    wait_for(lambda: not stubborn_processes(marker), timeout=30, what="the stubborn child to be killed")
+
+
+def upload_like_a_client(server, token, body):
+    """POSTs the artifact as curl does: reads the answer as soon as the server gives it,
+    even while the body is still going up (a server may answer 413 and close early)."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+    head = (f"POST /api/v1/artifacts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/zip\r\nContent-Length: {len(body)}\r\n\r\n")
+    sock.sendall(head.encode())
+    try:
+        for start in range(0, len(body), 65536):
+            sock.sendall(body[start:start + 65536])
+    except OSError:
+        pass  # the server stopped reading: its answer is waiting
+    response = http.client.HTTPResponse(sock)
+    response.begin()
+    answer = response.read()
+    sock.close()
+    return response.status, answer
+
+
+def test_an_oversized_artifact_is_refused_and_nothing_is_stored(deployment):
+    server = deployment
+    token = server.user_token("gus")
+    body = code_zip({"weights.bin": os.urandom(3 * 1024 * 1024).hex()})  # 6 MiB over a 4 MiB limit
+    status, answer = upload_like_a_client(server, token, body)
+    assert status == 413, (status, answer)
+    assert json.loads(answer)["error"]["code"] == "too_large", answer
+    listed = server.request("GET", "/api/v1/experiments", token=token).json()
+    assert listed["items"] == []
+    # The server goes on: a normal artifact and sweep still work.
+    eid = server.create_experiment(token, declaration("after 413", 2, mail=False), files={"train.py": TRAIN})
+    assert final(server, token, eid)["status"] == "completed"
+    assert_every_trial_once(server, token, eid, 2)
