@@ -143,6 +143,31 @@ class Server:
         assert created.status == 201, created.body
         return created.json()["id"]
 
+    def upload_artifact_streaming(self, token, body):
+        """POSTs an artifact as curl does: reads the answer as soon as the server gives it,
+        even while the body is still going up (a server answering 413 or 507 early may
+        close the connection before it has read it all). Returns (status, body bytes)."""
+        import http.client
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+        head = (f"POST /api/v1/artifacts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                f"Content-Type: application/zip\r\nContent-Length: {len(body)}\r\n\r\n")
+        import select
+        try:
+            sock.sendall(head.encode())
+            for start in range(0, len(body), 65536):
+                # An answer already waiting ends the upload: sending on into a socket the server
+                # closed would reset the connection and lose that answer.
+                if select.select([sock], [], [], 0)[0]:
+                    break
+                sock.sendall(body[start:start + 65536])
+        except OSError:
+            pass  # the server stopped reading: its answer is waiting
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        answer = response.read()
+        sock.close()
+        return response.status, answer
+
     def runner_token(self, experiment):
         return (self.tokens / f"{experiment}.token").read_text()
 

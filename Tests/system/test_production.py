@@ -14,13 +14,11 @@ test_local_executor.py and test_runner.py; docs/testing.md lists every case.)
 """
 
 import csv
-import http.client
 import io
 import json
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import time
 
@@ -279,30 +277,11 @@ def test_a_forked_child_that_ignores_sigterm_is_killed_with_its_trial(deployment
     wait_for(lambda: not stubborn_processes(marker), timeout=30, what="the stubborn child to be killed")
 
 
-def upload_like_a_client(server, token, body):
-    """POSTs the artifact as curl does: reads the answer as soon as the server gives it,
-    even while the body is still going up (a server may answer 413 and close early)."""
-    sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
-    head = (f"POST /api/v1/artifacts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/zip\r\nContent-Length: {len(body)}\r\n\r\n")
-    sock.sendall(head.encode())
-    try:
-        for start in range(0, len(body), 65536):
-            sock.sendall(body[start:start + 65536])
-    except OSError:
-        pass  # the server stopped reading: its answer is waiting
-    response = http.client.HTTPResponse(sock)
-    response.begin()
-    answer = response.read()
-    sock.close()
-    return response.status, answer
-
-
 def test_an_oversized_artifact_is_refused_and_nothing_is_stored(deployment):
     server = deployment
     token = server.user_token("gus")
     body = code_zip({"weights.bin": os.urandom(3 * 1024 * 1024).hex()})  # 6 MiB over a 4 MiB limit
-    status, answer = upload_like_a_client(server, token, body)
+    status, answer = server.upload_artifact_streaming(token, body)
     assert status == 413, (status, answer)
     assert json.loads(answer)["error"]["code"] == "too_large", answer
     listed = server.request("GET", "/api/v1/experiments", token=token).json()
