@@ -103,7 +103,7 @@ def main():
               "rows": [{"benchmark": b, "figure": f, "value": v, "baseline": base or None, "ratio": r} for b, f, v, base, r in found],
               "not_run": missing, "raw": {p.stem: json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))}}
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(report, indent=2) + "\n")
-    lines = [BEGIN, "", f"Last `make bench`: {report['date']} on {machine}.", "",
+    lines = [BEGIN, "", f"Generated {report['date']} on {machine} from what `benchmarks/out/` holds (the benchmarks run since it was last emptied).", "",
              "| benchmark | figure | value | baseline (same run) | ratio |", "|---|---|---|---|---|"]
     for benchmark, figure, value, baseline, ratio in found:
         lines.append(f"| {benchmark} | {figure} | {value} | {baseline or '—'} | {f'{ratio:.2f}×' if ratio is not None else '—'} |")
