@@ -39,6 +39,9 @@ bench: deps venv
 	$(VPY) benchmarks/ingest.py .build/release/assay-server
 	$(VPY) benchmarks/overhead.py .build/release/assay-server .build/release/assay-runner
 	$(VPY) benchmarks/kube.py .build/release/assay-server
+	$(VPY) benchmarks/search.py .build/release/assay-server .build/release/assay-runner
+	$(VPY) benchmarks/scale.py .build/release/assay-server
+	$(VPY) benchmarks/report.py
 
 ## screenshots: docs/screenshots/*.png of each page, from a live server with real sweeps
 screenshots: deps build-tests venv

@@ -27,7 +27,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests" / "system"))
-from assay_server import Server, free_port  # noqa: E402
+from assay_server import Server, WireServer, free_port  # noqa: E402
 
 TRIALS_PER_RUNNER = 4
 STEPS_PER_BATCH = 25
@@ -118,29 +118,6 @@ def run_config(server, user_token, runners, mode, seconds):
 def rss_mib(pid):
     fields = dict(line.split(":", 1) for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     return int(fields["VmRSS"].split()[0]) / 1024
-
-
-class WireServer:
-    """nx-27017 from the venv on a free port; SIGKILL stops it (it ignores SIGTERM)."""
-
-    def __init__(self, folder):
-        binary = pathlib.Path(sys.executable).parent / "nx-27017"
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [str(binary), "--db", str(folder / "mongo.db"), "-p", str(self.port), "--host", "127.0.0.1",
-             "--log-file", str(folder / "mongo.log")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("nx-27017 did not start")
-
-    def stop(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
 
 
 def main():

@@ -41,6 +41,9 @@ public struct JobBuilder: Sendable {
             EnvVar(name: "ASSAY_SERVER_URL", value: settings.serverURL),
             EnvVar(name: "ASSAY_EXPERIMENT_ID", value: request.experimentID),
             EnvVar(name: "ASSAY_RUNNER_WORK_DIR", value: Self.workDir),
+            // One trial per pod: `workers` (the Job's parallelism) is the number of trials at
+            // once, as on a laptop, and each trial gets the pod's whole `resources`.
+            EnvVar(name: "ASSAY_RUNNER_SLOTS", value: "1"),
             EnvVar(
                 name: "ASSAY_RUNNER_TOKEN",
                 valueFrom: .init(secretKeyRef: .init(name: Self.secretName(forJobName: name), key: Self.tokenKey))),

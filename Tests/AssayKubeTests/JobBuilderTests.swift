@@ -96,6 +96,7 @@ import Testing
             "ASSAY_SERVER_URL": "http://assay-server.assay.svc:8080",
             "ASSAY_EXPERIMENT_ID": "exp-42",
             "ASSAY_RUNNER_WORK_DIR": "/work",
+            "ASSAY_RUNNER_SLOTS": "1",
         ])
         let token = try #require(env.first { $0["name"] as? String == "ASSAY_RUNNER_TOKEN" })
         #expect(token["value"] == nil)

@@ -70,6 +70,7 @@ import Testing
             (StoreError.unavailable("mongoc: No suitable servers found"), .serviceUnavailable, "store_unavailable"),
             (StoreError.invalid("string too long for column"), .unprocessableContent, "invalid"),
             (StoreError.failure("SQLITE_CORRUPT"), .internalServerError, "internal"),
+            (StoreError.full("SQLite: database or disk is full"), .init(code: 507), "insufficient_storage"),
             (HTTPError(.contentTooLarge), .contentTooLarge, "too_large"),
             (CocoaError(.fileReadUnknown), .internalServerError, "internal"),
         ]
@@ -81,5 +82,15 @@ import Testing
                 #expect(!mapped.message.contains(secret), "\(error)")
             }
         }
+    }
+
+    /// ENOSPC however Foundation wraps it is "full"; other file errors are not.
+    @Test func outOfSpaceIsRecognisedUnderFoundationsWrapping() {
+        let posix = NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC))
+        #expect(StoreError.isOutOfSpace(posix))
+        #expect(StoreError.isOutOfSpace(CocoaError(.fileWriteOutOfSpace)))
+        #expect(StoreError.isOutOfSpace(NSError(domain: NSCocoaErrorDomain, code: 512, userInfo: [NSUnderlyingErrorKey: posix])))
+        #expect(!StoreError.isOutOfSpace(CocoaError(.fileWriteNoPermission)))
+        #expect(!StoreError.isOutOfSpace(NSError(domain: NSPOSIXErrorDomain, code: Int(EACCES))))
     }
 }

@@ -36,6 +36,15 @@ struct SQLiteStoreTests {
         ])
     }
 
+    /// A full disk, as SQLite or Foundation reports it, is `full` (507 at the API), not a failure.
+    @Test func aFullDiskIsFullNotAFailure() {
+        #expect(SQLiteStore.storeError(CocoaError(.fileWriteOutOfSpace)) as? StoreError == .full(CocoaError(.fileWriteOutOfSpace).localizedDescription))
+        #expect(SQLiteStore.storeError(DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full")) as? StoreError
+            == .full("SQLite: database or disk is full"))
+        #expect(SQLiteStore.storeError(CocoaError(.fileWriteNoPermission)) as? StoreError != nil)
+        if case .full = SQLiteStore.storeError(CocoaError(.fileWriteNoPermission)) as? StoreError { Issue.record("a permission error is not a full disk") }
+    }
+
     @Test func walModeAndForeignKeysAreOn() async throws {
         let place = try Place()
         defer { place.remove() }

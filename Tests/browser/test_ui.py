@@ -182,6 +182,9 @@ def test_researcher_flow(browser, server, users, code):
     assert sorted(losses[i] for i in plotted) == sorted(losses.values())[:3]
     points = browser.find("#line-slot svg polyline").get_attribute("points").split()
     assert len(points) == 5
+    # Best so far: the loss of each of the six trials, and the running best as a second line.
+    browser.wait(lambda: len(browser.find_all("#best-slot svg polyline")) == 2, 10, what="the best-so-far lines")
+    assert all(len(line.get_attribute("points").split()) == 6 for line in browser.find_all("#best-slot svg polyline"))
 
     # Download results.csv: the same bytes as the API's.
     browser.click("#tab-trials")

@@ -143,6 +143,31 @@ class Server:
         assert created.status == 201, created.body
         return created.json()["id"]
 
+    def upload_artifact_streaming(self, token, body):
+        """POSTs an artifact as curl does: reads the answer as soon as the server gives it,
+        even while the body is still going up (a server answering 413 or 507 early may
+        close the connection before it has read it all). Returns (status, body bytes)."""
+        import http.client
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+        head = (f"POST /api/v1/artifacts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                f"Content-Type: application/zip\r\nContent-Length: {len(body)}\r\n\r\n")
+        import select
+        try:
+            sock.sendall(head.encode())
+            for start in range(0, len(body), 65536):
+                # An answer already waiting ends the upload: sending on into a socket the server
+                # closed would reset the connection and lose that answer.
+                if select.select([sock], [], [], 0)[0]:
+                    break
+                sock.sendall(body[start:start + 65536])
+        except OSError:
+            pass  # the server stopped reading: its answer is waiting
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        answer = response.read()
+        sock.close()
+        return response.status, answer
+
     def runner_token(self, experiment):
         return (self.tokens / f"{experiment}.token").read_text()
 
@@ -154,3 +179,41 @@ def small_declaration(name="system-test", count=3):
         "parameters": {"x": {"type": "int", "values": list(range(1, count + 1))}},
         "objective": {"metric": "loss", "goal": "minimize"},
     }
+
+
+class WireServer:
+    """nx-27017, a MongoDB wire-protocol server (PyPI), from the venv on a free port, its
+    data in a SQLite file under `folder`, so it can be killed and started again on the
+    same port with its data. SIGKILL stops it (it ignores SIGTERM)."""
+
+    def __init__(self, folder):
+        self.folder = pathlib.Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.process = None
+        self.start()
+
+    @property
+    def url(self):
+        return f"mongodb://127.0.0.1:{self.port}/assay?serverSelectionTimeoutMS=3000"
+
+    def start(self):
+        import sys
+        binary = pathlib.Path(sys.executable).parent / "nx-27017"
+        self.process = subprocess.Popen(
+            [str(binary), "--db", str(self.folder / "mongo.db"), "-p", str(self.port), "--host", "127.0.0.1",
+             "--log-file", str(self.folder / "mongo.log")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("nx-27017 did not start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+

@@ -238,3 +238,28 @@ def test_make_demo_runs_from_the_makefile(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "24 trials: 24 succeeded" in result.stdout
     assert (out / "results.csv").exists() and (out / "plot.svg").exists()
+
+
+ADAPTIVE = [EXAMPLES / "logreg" / "asha.yaml", EXAMPLES / "logreg" / "tpe.yaml"]
+
+
+@pytest.mark.parametrize("example", ADAPTIVE, ids=lambda p: p.name)
+def test_adaptive_examples_validate_and_plan_says_they_are_proposed(assay, example):
+    assert assay("validate", example).returncode == 0
+    plan = assay("plan", example)
+    assert plan.returncode == 0, plan.stderr
+    assert "proposed one by one from the results so far" in plan.stdout
+    listed = json.loads(assay("plan", example, "--output", "json").stdout)
+    assert listed["adaptive"] is True and listed["trials"] == []
+
+
+def test_run_local_refuses_an_adaptive_search_and_run_through_a_server_does_it(assay, tmp_path):
+    local = assay("run", EXAMPLES / "logreg" / "tpe.yaml", "--local", "--output", tmp_path / "local")
+    assert local.returncode == 2
+    assert "takes a server: run it without --local" in local.stderr
+    assert not (tmp_path / "local").exists()
+    served = assay("run", EXAMPLES / "logreg" / "asha.yaml", "--output", tmp_path / "served", timeout=300)
+    assert served.returncode == 0, served.stderr
+    rows = list(csv.DictReader((tmp_path / "served" / "results.csv").open()))
+    assert len(rows) == 40
+    assert {int(row["epochs"]) for row in rows} <= {3, 9, 27}

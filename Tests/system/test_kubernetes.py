@@ -193,6 +193,29 @@ def test_a_sweep_runs_to_completion_through_one_job_and_real_runners(cluster, se
         server.stop()
 
 
+def test_an_adaptive_search_runs_the_same_through_runner_pods(cluster, server_bin, tmp_path):
+    """TPE in Kubernetes: the searcher lives in the server, on the lease queue, so Runner pods
+    run proposed trials (their parameters come in the lease) exactly as local Runners do."""
+    server = kube_server(server_bin, tmp_path / "server", cluster).start()
+    try:
+        token = server.user_token("ada")
+        eid = submit(server, token, declaration(
+            name="k8s-tpe", workers=2, parameters={"x": {"type": "int", "min": 1, "max": 50}},
+            sweep={"strategy": "tpe", "max_trials": 8, "startup_trials": 3, "seed": 5}))
+        done = wait_final(server, token, eid, cluster=cluster)
+        assert done["status"] == "completed" and done["trials"] == 8, done
+        assert len(jobs_of(cluster, eid)) == 1
+        items = server.request("GET", f"/api/v1/experiments/{eid}/trials", token=token).json()["items"]
+        assert sorted(t["index"] for t in items) == list(range(8))
+        for trial in items:
+            assert trial["status"] == "succeeded", trial
+            x = int(trial["parameters"]["x"])
+            # The pod ran the proposed value: the loss it reported is 1/x.
+            assert 1 <= x <= 50 and trial["metrics"]["loss"] == pytest.approx(1.0 / x), trial
+    finally:
+        server.stop()
+
+
 def test_cancel_deletes_the_job_its_pods_and_their_processes(cluster, server_bin, tmp_path):
     server = kube_server(server_bin, tmp_path / "server", cluster).start()
     try:
@@ -313,11 +336,21 @@ def test_api_server_errors_for_a_while_lose_nothing(cluster, server_bin, tmp_pat
     server = kube_server(server_bin, tmp_path / "server", cluster).start()
     try:
         token = server.user_token("ada")
-        cluster.faults.error(500, seconds=3)
+        # 10 s of 500s before the Job exists, then 10 s of them in the middle of a sweep.
+        cluster.faults.error(500, seconds=10)
         eid = submit(server, token, declaration(count=4, workers=2))
         done = wait_final(server, token, eid, cluster=cluster)
         assert done["status"] == "completed" and done["counts"]["succeeded"] == 4, done
         assert len(jobs_of(cluster, eid)) == 1
+        second = submit(server, token, declaration(name="k8s-mid", count=6, workers=2, sleep=1.0))
+        wait_for(lambda: experiment(server, token, second)["counts"]["succeeded"] >= 1, what="a finished trial")
+        cluster.faults.error(500, seconds=10)
+        done = wait_final(server, token, second, timeout=120, cluster=cluster)
+        assert done["status"] == "completed" and done["counts"]["succeeded"] == 6, done
+        items = server.request("GET", f"/api/v1/experiments/{second}/trials", token=token).json()["items"]
+        assert sorted(t["index"] for t in items) == list(range(6))
+        assert all(sum(1 for a in t["attempts"] if a["status"] == "succeeded") == 1 for t in items), items
+        assert len(jobs_of(cluster, second)) == 1
     finally:
         server.stop()
 

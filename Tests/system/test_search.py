@@ -10,6 +10,7 @@ real Runners) sweeping the example training program.
 import os
 import pathlib
 import signal
+import subprocess
 import time
 
 import pytest
@@ -73,7 +74,7 @@ LOGREG = {
 LR_VALUES = [0.01, 0.03, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7]
 
 
-def test_asha_spends_fewer_epochs_than_the_grid_for_a_best_within_one_percent(server):
+def test_asha_spends_fewer_epochs_than_the_grid_for_a_best_within_one_percent(server, assay_bin, tmp_path):
     token = server.user_token("ada")
     grid = server.create_experiment(token, {
         **LOGREG, "name": "logreg-grid-27",
@@ -110,6 +111,14 @@ def test_asha_spends_fewer_epochs_than_the_grid_for_a_best_within_one_percent(se
     print(f"grid: {grid_epochs} epochs, best loss {grid_best:.6f}; asha: {asha_epochs} epochs, best loss {asha_best:.6f}")
     assert asha_epochs < grid_epochs
     assert asha_best <= grid_best * 1.01
+
+    # The CLI draws how the search converged: one dot per trial, the best so far as a line.
+    out = tmp_path / "best.svg"
+    drawn = subprocess.run([str(assay_bin), "plot", asha, "--best-so-far", "-o", str(out)], capture_output=True, text=True,
+                           timeout=60, env={**os.environ, "ASSAY_URL": server.url, "ASSAY_TOKEN": token})
+    assert drawn.returncode == 0, drawn.stderr
+    svg = out.read_text()
+    assert 'class="best"' in svg and svg.count("<circle") == 24
 
 
 # Loss falls per step towards a floor set by `q`; a bad q (>= 5) stays high. Every step

@@ -1,3 +1,4 @@
+import AssayStore
 import Crypto
 import Foundation
 import Hummingbird
@@ -31,6 +32,7 @@ struct ArtifactUpload: Sendable {
             return ArtifactUpload(file: file, sha256: digest, size: size)
         } catch {
             try? FileManager.default.removeItem(at: file)
+            if StoreError.isOutOfSpace(error) { throw APIError.insufficientStorage }
             throw error
         }
     }

@@ -75,6 +75,10 @@ public struct APIError: Error, Sendable, Equatable, HTTPResponseError {
 
     public static let storeUnavailable = APIError(.serviceUnavailable, code: "store_unavailable", message: "the store is unavailable; retry later")
 
+    /// The disk under the store or the upload's temporary file is full: nothing was kept.
+    public static let insufficientStorage = APIError(
+        .init(code: 507), code: "insufficient_storage", message: "the server has no space left to store this; nothing of it was kept")
+
     public static let internalError = APIError(.internalServerError, code: "internal", message: "internal server error")
 
     private struct Body: Encodable {

@@ -44,6 +44,7 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
         case .conflict: .conflict("conflicts with an existing object")
         case .unavailable: .storeUnavailable
         case .invalid: APIError(.unprocessableContent, code: "invalid", message: "the input cannot be stored")
+        case .full: .insufficientStorage
         case .failure: .internalError
         }
     }

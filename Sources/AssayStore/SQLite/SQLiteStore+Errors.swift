@@ -16,9 +16,13 @@ extension SQLiteStore {
                 return StoreError.conflict(message)
             case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_CANTOPEN:
                 return StoreError.unavailable("SQLite: \(message)")
+            case .SQLITE_FULL:
+                return StoreError.full("SQLite: \(message)")
             default:
                 return StoreError.failure("SQLite: \(message)")
             }
+        case let error as NSError where StoreError.isOutOfSpace(error):
+            return StoreError.full("\(error.localizedDescription)")
         case is EncodingError, is DecodingError, is RowDecodingError:
             return StoreError.failure("stored data does not decode: \(error)")
         default:
