@@ -38,4 +38,20 @@ struct HostileNumberTests {
         let wide = ASHASettings(maxTrials: 3, budget: "epochs", reductionFactor: 3, minBudget: 1, maxBudget: 27.000000000000004)
         #expect(ASHASearcher.rungBudgets(wide, integer: false).last == 27.000000000000004)
     }
+
+    @Test func groupEntriesMaySetTheirKeysInAnyOrder() throws {
+        let parameter = try declaration(withParameters("  shape: {type: group, values: [{h: 32, w: 32}, {w: 64, h: 64}]}")).parameters[0]
+        guard case .list(let settings) = parameter.domain, case .group(_, let second) = settings[1] else {
+            Issue.record("not a group list: \(parameter.domain)")
+            return
+        }
+        #expect(second.map(\.name) == ["h", "w"])
+    }
+
+    @Test func aLongUnknownNameGetsNoSuggestionAndCostsNothing() {
+        let long = String(repeating: "b", count: 20_000)
+        let names = (0..<50).map { "p\($0)" + String(repeating: "-", count: 995) }
+        #expect(Suggestion.closest(to: long, in: names) == nil)
+        #expect(Suggestion.closest(to: "lrr", in: ["lr", "momentum"]) == "lr")
+    }
 }
