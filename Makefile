@@ -41,6 +41,7 @@ bench: deps venv
 	$(VPY) benchmarks/kube.py .build/release/assay-server
 	$(VPY) benchmarks/search.py .build/release/assay-server .build/release/assay-runner
 	$(VPY) benchmarks/scale.py .build/release/assay-server
+	$(VPY) benchmarks/first_trial.py .build/release/assay-server .build/release/assay-runner
 	$(VPY) benchmarks/report.py
 
 ## screenshots: docs/screenshots/*.png of each page, from a live server with real sweeps

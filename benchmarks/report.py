@@ -68,6 +68,12 @@ def rows():
                           f"{kube['idle_cpu_local_pct']:.3f}", kube["idle_cpu_ratio"]))
     else:
         missing.append("kubernetes")
+    first = load("first_trial.json")
+    if first:
+        found.append(("submit to first trial", f"median ms over {first['runs']} runs: Kubernetes executor vs local",
+                      f"{first['kubernetes_median_ms']:.0f}", f"{first['local_median_ms']:.0f}", first["ratio_kubernetes_vs_local"]))
+    else:
+        missing.append("submit to first trial")
     scale = load("scale.json")
     if scale:
         size = f"{scale['experiments']:,} experiments / {scale['trials']:,} trials"

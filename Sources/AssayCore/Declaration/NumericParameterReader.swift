@@ -33,6 +33,8 @@ struct NumericParameterReader {
         }
         if maximum <= minimum {
             fail("max", "must be greater than min (\(text(maximum)) ≤ \(text(minimum)))")
+        } else if !(maximum - minimum).isFinite {
+            fail("max", "is too far from min: the range's width is not a finite number")
         }
         if scale == .log, minimum <= 0 {
             fail("min", "must be greater than 0 for scale log (got \(text(minimum)))")
@@ -130,8 +132,18 @@ struct NumericParameterReader {
     }
 
     /// A number of the parameter's type: ints must be integers.
+    /// Int values are held as Double while a range is worked out: beyond 2^53 they would
+    /// not round-trip (and ranges near Int's ends would overflow), so they are refused.
+    static let intLimit = 1 << 53
+
     private func number(_ node: Node, _ path: FieldPath) -> Double? {
-        isInt ? reader.int(node, path).map(Double.init) : reader.double(node, path)
+        guard isInt else { return reader.double(node, path) }
+        guard let value = reader.int(node, path) else { return nil }
+        guard abs(value) <= Self.intLimit else {
+            reader.fail(path, node, "must be between -\(Self.intLimit) and \(Self.intLimit) (got \(value))")
+            return nil
+        }
+        return Double(value)
     }
 
     private func setting(_ value: Double) -> Setting {

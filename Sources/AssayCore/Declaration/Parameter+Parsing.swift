@@ -131,10 +131,14 @@ extension Declaration {
         var entries: [[GroupMember]] = []
         for (index, item) in items.enumerated() {
             let itemPath = path.key("values").index(index)
-            guard let members = groupMembers(item, itemPath, reader) else { continue }
-            if let first = entries.first, first.map(\.name) != members.map(\.name) {
-                reader.fail(itemPath, item, "must set the same keys as values[0] (\(first.map(\.name).joined(separator: ", ")))")
-                continue
+            guard var members = groupMembers(item, itemPath, reader) else { continue }
+            if let first = entries.first {
+                // The same keys in any order: kept in the order of values[0].
+                guard Set(first.map(\.name)) == Set(members.map(\.name)), first.count == members.count else {
+                    reader.fail(itemPath, item, "must set the same keys as values[0] (\(first.map(\.name).joined(separator: ", ")))")
+                    continue
+                }
+                members = first.map { wanted in members.first { $0.name == wanted.name }! }
             }
             if entries.contains(members) {
                 reader.fail(itemPath, item, "repeats an earlier entry")

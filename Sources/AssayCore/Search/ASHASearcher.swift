@@ -38,10 +38,11 @@ public struct ASHASearcher: Searcher {
         var budgets: [Double] = []
         var raw = settings.minBudget
         while true {
-            var budget = min(raw, settings.maxBudget)
-            budget = integer ? budget.rounded() : budget.trimmedToSignificantDigits
+            // The top rung is the max budget exactly (rounding it could leave it below itself forever).
+            var budget = raw >= settings.maxBudget ? settings.maxBudget : raw
+            if raw < settings.maxBudget { budget = min(integer ? budget.rounded() : budget.trimmedToSignificantDigits, settings.maxBudget) }
             if budgets.last.map({ budget > $0 }) ?? true { budgets.append(budget) }
-            if budget >= settings.maxBudget { return budgets }
+            if raw >= settings.maxBudget { return budgets }
             raw *= Double(settings.reductionFactor)
         }
     }

@@ -6,8 +6,11 @@ enum Suggestion {
         // An unambiguous prefix ("max" for "maximize") is a likely abbreviation.
         let extensions = candidates.filter { $0.lowercased().hasPrefix(lowered) }
         if lowered.count >= 2, extensions.count == 1 { return extensions[0] }
+        // A typo is short, and within 3 edits of its word: nothing longer is compared (the
+        // distance is quadratic, and names can be kilobytes long).
+        guard lowered.count <= 64 else { return nil }
         var best: (candidate: String, distance: Int)?
-        for candidate in candidates {
+        for candidate in candidates where abs(candidate.count - lowered.count) <= 3 {
             let distance = editDistance(lowered, candidate.lowercased())
             if distance < (best?.distance ?? .max) { best = (candidate, distance) }
         }

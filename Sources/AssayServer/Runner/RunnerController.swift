@@ -118,6 +118,8 @@ struct RunnerController: Sendable {
                 published.append(LiveEventPayloads.experiment(applied))
             }
             await live.publish(record.id, published, final: outcome.experimentStatus.isFinal)
+            // Its curves are not needed once it ended.
+            if outcome.experimentStatus.isFinal { await earlyStopping.forget(record.id) }
         }
         if !outcome.revoked.isEmpty {
             context.logger.info("leases revoked", metadata: ["runner": "\(body.runner)", "attempts": "\(outcome.revoked)"])

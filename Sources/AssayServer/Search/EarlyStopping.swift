@@ -72,7 +72,8 @@ actor EarlyStopping {
         return stops
     }
 
-    /// Forgets an experiment (deleted, or final).
+    /// Forgets an experiment once it is final (the events route calls it), so the cache
+    /// holds only experiments still running.
     func forget(_ id: ExperimentID) {
         watches[id] = nil
     }
