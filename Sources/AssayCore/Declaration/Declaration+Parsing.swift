@@ -14,7 +14,7 @@ extension Declaration {
     public static func parse(_ text: String) throws(DeclarationError) -> Declaration {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text, NodeReader.resolver) else {
+            guard let node = try compose(text) else {
                 throw DeclarationError([FieldError(path: "", message: "the declaration is empty")])
             }
             root = node
@@ -29,6 +29,18 @@ extension Declaration {
             throw DeclarationError(reader.errors.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
         }
         return declaration
+    }
+
+    /// The node tree; a text libyaml refuses only for JSON's surrogate-pair
+    /// escapes is read again with them joined (a text it reads stays untouched).
+    private static func compose(_ text: String) throws -> Node? {
+        do {
+            return try Yams.compose(yaml: text, NodeReader.resolver)
+        } catch let error as YamlError {
+            guard case .scanner(_, let problem, _, _) = error, problem.contains("invalid Unicode character escape"),
+                  let joined = SurrogateEscapes.joined(text) else { throw error }
+            return try Yams.compose(yaml: joined, NodeReader.resolver)
+        }
     }
 
     private static func syntaxError(_ error: any Error) -> FieldError {

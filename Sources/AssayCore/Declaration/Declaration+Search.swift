@@ -26,7 +26,11 @@ extension Declaration {
             return nil
         }
         let isInt = parameter.kind == .int
-        func text(_ value: Double) -> String { isInt ? String(Int(value)) : ParameterValue.format(value) }
+        // A given budget may lie far outside Int (it is refused then): print it without converting.
+        func text(_ value: Double) -> String {
+            if isInt, let exact = Int(exactly: value) { return String(exact) }
+            return ParameterValue.format(value)
+        }
         func budget(_ key: String, default value: Double) -> Double? {
             guard let node = fields[key] else { return value }
             guard let given = isInt ? reader.int(node, path.key(key)).map(Double.init) : reader.double(node, path.key(key)) else {

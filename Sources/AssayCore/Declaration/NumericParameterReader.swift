@@ -139,7 +139,7 @@ struct NumericParameterReader {
     private func number(_ node: Node, _ path: FieldPath) -> Double? {
         guard isInt else { return reader.double(node, path) }
         guard let value = reader.int(node, path) else { return nil }
-        guard abs(value) <= Self.intLimit else {
+        guard value.magnitude <= UInt(Self.intLimit) else {  // abs(Int.min) would trap
             reader.fail(path, node, "must be between -\(Self.intLimit) and \(Self.intLimit) (got \(value))")
             return nil
         }

@@ -147,18 +147,31 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
     case notEnumerable(parameter: String)
     case missingDefault(parameter: String)
 
-    public var description: String {
+    /// The field the problem is about (`sweep`, `parameters.lr`).
+    public var path: String {
+        switch self {
+        case .tooManyTrials: "sweep"
+        case .notEnumerable(let parameter): "parameters.\(parameter)"
+        case .missingDefault(let parameter): "parameters.\(parameter).default"
+        }
+    }
+
+    /// What is wrong, without the path.
+    public var message: String {
         switch self {
         case .tooManyTrials(let count, let limit):
             let size = count.map { "\(Self.grouped($0)) trials" } ?? "more than \(Self.grouped(Int.max)) trials"
             let cap = limit.map { ", more than the limit of \(Self.grouped($0)) (raise it with --max-trials or ASSAY_MAX_TRIALS)" } ?? ""
-            return "sweep: the plan has \(size)\(cap)"
-        case .notEnumerable(let parameter):
-            return "parameters.\(parameter): a continuous range cannot be enumerated; give step, count or values"
-        case .missingDefault(let parameter):
-            return "parameters.\(parameter).default: is required by sweep strategy one-at-a-time"
+            return "the plan has \(size)\(cap)"
+        case .notEnumerable:
+            return "a continuous range cannot be enumerated; give step, count or values"
+        case .missingDefault:
+            return "is required by sweep strategy one-at-a-time"
         }
     }
+
+    /// `sweep: the plan has …`
+    public var description: String { "\(path): \(message)" }
 
     /// `1,000,000`
     static func grouped(_ value: Int) -> String {

@@ -7,10 +7,40 @@ public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public var line: Int?
 
+    /// Control characters and line breaks quoted from the input are escaped
+    /// (`"a\nb"`): each problem stays on one line of a terminal or log.
     public init(path: String, message: String, line: Int? = nil) {
-        self.path = path
-        self.message = message
+        self.path = Self.printable(path)
+        self.message = Self.printable(message)
         self.line = line
+    }
+
+    /// `text` with control characters (but tab) and line or paragraph separators
+    /// written as escapes: `\n`, `\r`, `\0`, `\u{2028}`.
+    static func printable(_ text: String) -> String {
+        func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.properties.generalCategory {
+            case .control: scalar != "\t"
+            case .lineSeparator, .paragraphSeparator: true
+            default: false
+            }
+        }
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var escaped = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            guard needsEscape(scalar) else {
+                escaped.append(scalar)
+                continue
+            }
+            let replacement = switch scalar {
+            case "\n": "\\n"
+            case "\r": "\\r"
+            case "\0": "\\0"
+            default: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            }
+            escaped.append(contentsOf: replacement.unicodeScalars)
+        }
+        return String(escaped)
     }
 
     /// `parameters.lr.max: must be greater than min (0.1 ≤ 0.5)`

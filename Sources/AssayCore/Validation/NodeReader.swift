@@ -126,6 +126,11 @@ final class NodeReader {
                 ok = false
                 continue
             }
+            if scalar.string.contains("\0") {  // no argv element, tag or address can hold one
+                fail(path.index(index), item, "must not contain NUL characters")
+                ok = false
+                continue
+            }
             result.append(scalar.string)
         }
         return ok ? result : nil
@@ -152,7 +157,13 @@ final class NodeReader {
         case .null:
             fail(path, node, "must be a value, got null")
             return nil
-        default: return .string(scalar.string)
+        default:
+            // Values reach argv, the environment and config files, none of which can hold a NUL.
+            if scalar.string.contains("\0") {
+                fail(path, node, "must not contain NUL characters")
+                return nil
+            }
+            return .string(scalar.string)
         }
     }
 

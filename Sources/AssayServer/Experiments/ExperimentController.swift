@@ -63,7 +63,7 @@ struct ExperimentController: Sendable {
             do {
                 plan = try SweepPlan(declaration, maxTrials: maxTrials)
             } catch {
-                errors.append(FieldError(path: "sweep", message: error.description))
+                errors.append(FieldError(path: error.path, message: error.message))
             }
         }
         guard errors.isEmpty, let declaration, let plan else { throw APIError.invalidDeclaration(errors) }
