@@ -36,14 +36,10 @@ def first_trial_seconds(server, token, runs):
                        "parameters": {"x": {"type": "int", "values": [1]}}, "resources": {"cpu": "250m", "memory": "256Mi"}}
         began = time.perf_counter()
         experiment = server.create_experiment(token, declaration, files={"train.py": TRAIN})
-        while True:
-            counts = server.request("GET", f"/api/v1/experiments/{experiment}", token=token).json()["counts"]
-            if counts["running"] + counts["succeeded"] > 0:
-                break
-            time.sleep(0.005)
+        server.poll_experiment(token, experiment, lambda s: s["counts"]["running"] + s["counts"]["succeeded"] > 0,
+                               interval=0.005)
         times.append(time.perf_counter() - began)
-        while server.request("GET", f"/api/v1/experiments/{experiment}", token=token).json()["status"] != "completed":
-            time.sleep(0.05)
+        server.poll_experiment(token, experiment, lambda s: s["status"] == "completed", interval=0.05)
     return times
 
 

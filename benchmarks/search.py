@@ -71,11 +71,7 @@ def parse_time(text):
 def run(server, token, body):
     began = time.time()
     experiment = server.create_experiment(token, body, files={"train.py": TRAIN})
-    while True:
-        summary = server.request("GET", f"/api/v1/experiments/{experiment}", token=token).json()
-        if summary["status"] in ("completed", "failed", "canceled"):
-            break
-        time.sleep(0.2)
+    summary = server.poll_experiment(token, experiment, lambda s: s["status"] in ("completed", "failed", "canceled"))
     assert summary["status"] == "completed", summary
     ended = time.time()
     trials = server.request("GET", f"/api/v1/experiments/{experiment}/trials?limit=1000", token=token).json()["items"]

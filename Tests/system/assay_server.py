@@ -143,6 +143,17 @@ class Server:
         assert created.status == 201, created.body
         return created.json()["id"]
 
+    def summary(self, token, experiment):
+        answer = self.request("GET", f"/api/v1/experiments/{experiment}", token=token)
+        assert answer.status == 200, answer.body
+        return answer.json()
+
+    def poll_experiment(self, token, experiment, until, interval=0.2):
+        """Its summary once `until(summary)` holds (benchmarks: no timeout, they are watched)."""
+        while not until(summary := self.summary(token, experiment)):
+            time.sleep(interval)
+        return summary
+
     def upload_artifact_streaming(self, token, body):
         """POSTs an artifact as curl does: reads the answer as soon as the server gives it,
         even while the body is still going up (a server answering 413 or 507 early may

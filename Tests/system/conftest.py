@@ -2,9 +2,12 @@
 
 import os
 import pathlib
+import signal
 import subprocess
 
 import pytest
+
+from assay_server import Server
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -24,6 +27,31 @@ def server_bin():
     if not path.exists():
         pytest.fail(f"assay-server not found at {path}: run `make build-tests` (or set ASSAY_SERVER_BIN)")
     return path
+
+
+@pytest.fixture(scope="session")
+def runner_bin():
+    path = pathlib.Path(os.environ.get("ASSAY_RUNNER_BIN", ROOT / ".build" / "debug" / "assay-runner"))
+    if not path.exists():
+        pytest.fail(f"assay-runner not found at {path}: run `make build-tests` (or set ASSAY_RUNNER_BIN)")
+    return path
+
+
+@pytest.fixture
+def start_local_server(server_bin, runner_bin, tmp_path):
+    """Starts `assay-server` with the local executor (real Runner processes) and the
+    given lease; killed at the end of the test."""
+    started = []
+
+    def start(lease_seconds):
+        server = Server(server_bin, tmp_path / "server", extra_env={
+            "ASSAY_EXECUTOR": "local", "ASSAY_RUNNER_BIN": str(runner_bin), "ASSAY_LEASE_SECONDS": str(lease_seconds)})
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop(signal.SIGKILL)
 
 
 @pytest.fixture

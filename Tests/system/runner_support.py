@@ -26,7 +26,7 @@ def missing(hint):
     pytest.skip(hint)
 
 
-def wait_for(predicate, timeout, what):
+def wait_for(predicate, timeout=60, what="condition", interval=0.05):
     """Polls `predicate` until it returns something truthy; fails naming `what` after `timeout` s."""
     deadline = time.monotonic() + timeout
     while True:
@@ -35,7 +35,7 @@ def wait_for(predicate, timeout, what):
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(interval)
 
 
 class RunnerProcess:

@@ -4,6 +4,7 @@
 object validated with kubernetes-validate), whose fake kubelet runs the real
 `assay-runner` for each pod."""
 
+import functools
 import json
 import os
 import pathlib
@@ -15,6 +16,7 @@ import time
 import pytest
 
 from assay_server import Server
+import runner_support
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Tests" / "kubeapi"))
@@ -94,14 +96,7 @@ def kube_server(server_bin, folder, cluster, image=IMAGE, kubeconfig=None, extra
     return server
 
 
-def wait_for(predicate, timeout=60, interval=0.2, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+wait_for = functools.partial(runner_support.wait_for, interval=0.2)  # the test API server is busy enough
 
 
 def experiment(server, token, eid):

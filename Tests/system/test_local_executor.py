@@ -5,11 +5,10 @@ stopping the Runners."""
 import os
 import pathlib
 import signal
-import time
 
 import pytest
 
-from assay_server import Server
+from runner_support import wait_for
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -20,20 +19,9 @@ print('@assay {"step": 1, "loss": %s}' % (1.0 / (1 + int(sys.argv[1]))), flush=T
 """
 
 
-@pytest.fixture(scope="session")
-def runner_binary():
-    path = pathlib.Path(os.environ.get("ASSAY_RUNNER_BIN", ROOT / ".build" / "debug" / "assay-runner"))
-    if not path.exists():
-        pytest.fail(f"assay-runner not found at {path}: run `make build-tests` (or set ASSAY_RUNNER_BIN)")
-    return path
-
-
 @pytest.fixture
-def local_server(server_bin, runner_binary, tmp_path):
-    server = Server(server_bin, tmp_path / "server", extra_env={
-        "ASSAY_EXECUTOR": "local", "ASSAY_RUNNER_BIN": str(runner_binary), "ASSAY_LEASE_SECONDS": "3"})
-    yield server.start()
-    server.stop(signal.SIGKILL)
+def local_server(start_local_server):
+    return start_local_server(lease_seconds=3)
 
 
 def declaration(trials, workers=2, nap=0.6):
@@ -58,16 +46,6 @@ def runners_of(pid):
         if name.startswith("assay-runner") and int(fields[1]) == pid and fields[0] != "Z":
             found.append(int(entry.name))
     return found
-
-
-def wait_for(predicate, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def summary(server, token, experiment):

@@ -11,40 +11,18 @@ import os
 import pathlib
 import signal
 import subprocess
-import time
 
 import pytest
 
-from assay_server import Server
+from runner_support import wait_for
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TRAIN = (ROOT / "examples" / "logreg" / "code" / "train.py").read_text()
 
 
-@pytest.fixture(scope="session")
-def runner_binary():
-    path = pathlib.Path(os.environ.get("ASSAY_RUNNER_BIN", ROOT / ".build" / "debug" / "assay-runner"))
-    if not path.exists():
-        pytest.fail(f"assay-runner not found at {path}: run `make build-tests` (or set ASSAY_RUNNER_BIN)")
-    return path
-
-
 @pytest.fixture
-def server(server_bin, runner_binary, tmp_path):
-    started = Server(server_bin, tmp_path / "server", extra_env={
-        "ASSAY_EXECUTOR": "local", "ASSAY_RUNNER_BIN": str(runner_binary), "ASSAY_LEASE_SECONDS": "5"})
-    yield started.start()
-    started.stop(signal.SIGKILL)
-
-
-def wait_for(predicate, timeout=240, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
+def server(start_local_server):
+    return start_local_server(lease_seconds=5)
 
 
 def summary(server, token, experiment):
@@ -173,7 +151,7 @@ def test_a_search_survives_a_killed_server_with_every_trial_once(server):
                        "seed": {"type": "const", "value": 7}},
         "sweep": {"strategy": "tpe", "max_trials": 14, "seed": 11, "startup_trials": 4},
     }, files={"train.py": TRAIN})
-    wait_for(lambda: summary(server, token, experiment)["counts"]["succeeded"] >= 5, what="five finished trials")
+    wait_for(lambda: summary(server, token, experiment)["counts"]["succeeded"] >= 5, timeout=240, what="five finished trials")
     server.stop(signal.SIGKILL)
     server.start()
     final = finished(server, token, experiment)
