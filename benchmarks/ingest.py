@@ -14,12 +14,9 @@ Usage: python benchmarks/ingest.py SERVER_BINARY [--seconds N] [--stores sqlite,
 import argparse
 import http.client
 import json
-import os
 import pathlib
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,7 +24,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests" / "system"))
-from assay_server import Server, WireServer, free_port  # noqa: E402
+from assay_server import Server, WireServer  # noqa: E402
 
 TRIALS_PER_RUNNER = 4
 STEPS_PER_BATCH = 25

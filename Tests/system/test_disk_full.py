@@ -6,7 +6,6 @@ freed uploads work again. The data folder is a 12 MiB tmpfs, which takes root
 
 import json
 import os
-import pathlib
 import signal
 import subprocess
 

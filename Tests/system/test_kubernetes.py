@@ -6,7 +6,6 @@ object validated with kubernetes-validate), whose fake kubelet runs the real
 
 import functools
 import json
-import os
 import pathlib
 import signal
 import subprocess
@@ -56,14 +55,6 @@ def declaration(name="k8s", count=6, workers=2, sleep=0.0, **extra):
     }
     d.update(extra)
     return d
-
-
-@pytest.fixture(scope="module")
-def runner_bin():
-    path = pathlib.Path(os.environ.get("ASSAY_RUNNER_BIN", ROOT / ".build" / "debug" / "assay-runner"))
-    if not path.exists():
-        pytest.fail(f"assay-runner not found at {path}: run `make build-tests`")
-    return path
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ import pytest
 
 from assay_server import WireServer, code_zip
 from runner_support import SMTPCapture
-from test_kubernetes import IMAGE, NAMESPACE, cluster, kube_server, runner_bin, wait_for  # noqa: F401 (fixtures)
+from test_kubernetes import IMAGE, NAMESPACE, cluster, kube_server, wait_for  # noqa: F401 (fixtures)
 from test_server import SSEClient
 
 # Each trial sleeps, then reports its loss at three steps: loss = x / 100 at the end. It

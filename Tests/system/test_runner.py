@@ -18,17 +18,9 @@ import time
 import pytest
 
 from assay_server import Server
-from runner_support import ROOT, RunnerProcess, SMTPCapture, make_certificates, missing, wait_for
+from runner_support import RunnerProcess, SMTPCapture, make_certificates, missing, wait_for
 
 SMTP_USER = "assay-mailer"
-
-
-@pytest.fixture(scope="session")
-def runner_bin():
-    path = pathlib.Path(os.environ.get("ASSAY_RUNNER_BIN", ROOT / ".build" / "debug" / "assay-runner"))
-    if not path.exists():
-        pytest.fail(f"assay-runner not found at {path}: run `make build-tests` (or set ASSAY_RUNNER_BIN)")
-    return path
 
 
 @pytest.fixture
