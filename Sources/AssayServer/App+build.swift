@@ -135,7 +135,8 @@ func makeExecutor(
     case .local:
         LocalExecutor(
             runnerBinary: configuration.runnerBinary ?? LocalExecutor.defaultRunnerBinary(),
-            workDirectory: URL(filePath: configuration.workDirectory, directoryHint: .isDirectory), store: store, logger: logger)
+            workDirectory: URL(filePath: configuration.workDirectory, directoryHint: .isDirectory), store: store,
+            live: environment.live, logger: logger)
     case .kubernetes:
         try makeKubernetesExecutor(configuration, store: store, environment: environment, logger: logger)
     }

@@ -23,11 +23,14 @@ public enum EmbeddedServer {
         let store = try await configuration.storeURL.open()
         let token = try await issueToken(store: store)
 
+        var setup = ServerEnvironment()
         let executor = LocalExecutor(
             runnerBinary: runnerBinary ?? LocalExecutor.defaultRunnerBinary(),
-            workDirectory: URL(filePath: configuration.workDirectory, directoryHint: .isDirectory), store: store, logger: logger)
+            workDirectory: URL(filePath: configuration.workDirectory, directoryHint: .isDirectory), store: store,
+            live: setup.live, logger: logger)
+        setup.executor = executor
+        let environment = setup
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let environment = ServerEnvironment(executor: executor)
         let app = try await buildApplication(
             configuration: configuration, store: store, environment: environment, logger: logger,
             onServerRunning: { port in

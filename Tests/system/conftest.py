@@ -39,13 +39,14 @@ def runner_bin():
 
 @pytest.fixture
 def start_local_server(server_bin, runner_bin, tmp_path):
-    """Starts `assay-server` with the local executor (real Runner processes) and the
-    given lease; killed at the end of the test."""
+    """Starts `assay-server` with the local executor (real Runner processes, or
+    `runner` in their place) and the given lease; killed at the end of the test."""
     started = []
 
-    def start(lease_seconds):
+    def start(lease_seconds, runner=None):
         server = Server(server_bin, tmp_path / "server", extra_env={
-            "ASSAY_EXECUTOR": "local", "ASSAY_RUNNER_BIN": str(runner_bin), "ASSAY_LEASE_SECONDS": str(lease_seconds)})
+            "ASSAY_EXECUTOR": "local", "ASSAY_RUNNER_BIN": str(runner or runner_bin),
+            "ASSAY_LEASE_SECONDS": str(lease_seconds)})
         started.append(server)
         return server.start()
 

@@ -101,3 +101,25 @@ def test_cancel_stops_the_runners(local_server):
     assert answer.status == 200
     wait_for(lambda: not runners_of(local_server.process.pid), timeout=15, what="the runners to stop")
     assert summary(local_server, token, experiment)["status"] == "canceled"
+
+
+def test_runners_that_keep_crashing_fail_the_experiment_and_keep_its_finished_trials(start_local_server, runner_bin, tmp_path):
+    # The first launch is the real Runner (killed below); every later one crashes at once.
+    mark = tmp_path / "launched"
+    runner = tmp_path / "crashing-runner"
+    runner.write_text(f'#!/bin/sh\nif mkdir "{mark}" 2>/dev/null; then exec "{runner_bin}" "$@"; fi\n'
+                      'echo "broken runner" >&2\nexit 3\n')
+    runner.chmod(0o755)
+    server = start_local_server(lease_seconds=3, runner=runner)
+    token = server.user_token("di")
+    experiment = server.create_experiment(token, declaration(20, workers=1, nap=0.3), files={"train.py": TRAIN})
+    wait_for(lambda: summary(server, token, experiment)["counts"]["succeeded"] >= 2, what="two finished trials")
+    os.kill(runners_of(server.process.pid)[0], signal.SIGKILL)
+    final = wait_for(lambda: (s := summary(server, token, experiment))["status"] == "failed" and s,
+                     timeout=30, what="the experiment to fail")
+    assert final["reason"].startswith("RunnerCrashed: the local runners crashed 4 times (the last exited with status 3)"), final
+    assert "runner-*.log" in final["reason"]
+    finished = [t for t in server.request("GET", f"/api/v1/experiments/{experiment}/trials?limit=100", token=token).json()["items"]
+                if t["status"] == "succeeded"]
+    assert len(finished) >= 2 and final["counts"]["succeeded"] == len(finished), final
+    assert "runner crashed too often" in server.log.read_text()

@@ -14,7 +14,9 @@ import SystemPackage
 /// A Runner that exits 0 is done (the queue was empty); when the last one has,
 /// the experiment's work folder is removed (unless a Runner crashed). One that crashes is
 /// logged and replaced while the experiment is not final, at most
-/// ``maxRestarts`` times per experiment. Cancel sends SIGTERM to the Runners
+/// ``maxRestarts`` times per experiment; when the last Runner has crashed and
+/// none may be started, the experiment fails with reason `RunnerCrashed` (its
+/// finished trials stay). Cancel sends SIGTERM to the Runners
 /// (each kills its trials' process groups), SIGKILL after ``stopGrace``.
 public final class LocalExecutor: Executor {
     public let runnerBinary: String
@@ -22,6 +24,7 @@ public final class LocalExecutor: Executor {
     public let maxRestarts: Int
     public let stopGrace: Duration
     private let store: any ExperimentStore
+    private let live: LiveEvents?
     private let logger: Logger
     private let state = Mutex(State())
 
@@ -32,13 +35,23 @@ public final class LocalExecutor: Executor {
         var nextNumber: [ExperimentID: Int] = [:]
     }
 
-    public init(
+    public convenience init(
         runnerBinary: String, workDirectory: URL, store: any ExperimentStore, logger: Logger,
+        maxRestarts: Int = 3, stopGrace: Duration = .seconds(10)
+    ) {
+        self.init(runnerBinary: runnerBinary, workDirectory: workDirectory, store: store, live: nil, logger: logger,
+                  maxRestarts: maxRestarts, stopGrace: stopGrace)
+    }
+
+    /// `live`: where a failed experiment is announced to the UI's open streams.
+    init(
+        runnerBinary: String, workDirectory: URL, store: any ExperimentStore, live: LiveEvents?, logger: Logger,
         maxRestarts: Int = 3, stopGrace: Duration = .seconds(10)
     ) {
         self.runnerBinary = runnerBinary
         self.workDirectory = workDirectory
         self.store = store
+        self.live = live
         self.logger = logger
         self.maxRestarts = maxRestarts
         self.stopGrace = stopGrace
@@ -178,12 +191,36 @@ public final class LocalExecutor: Executor {
         }
         guard allowed else {
             logger.error("runner crashed too often; not restarted", metadata: ["experiment": "\(experiment)"])
+            if left == 0 { await fail(experiment, lastStatus: status) }
             return
         }
         do {
             try launch(experiment, token: token, serverURL: serverURL)
         } catch {
             logger.error("could not restart a runner", metadata: ["experiment": "\(experiment)", "error": "\(error)"])
+        }
+    }
+}
+
+extension LocalExecutor {
+    /// No Runner is left and none may be started: nothing would ever finish the experiment.
+    private func fail(_ experiment: ExperimentID, lastStatus: TerminationStatus) async {
+        let logs = workDirectory.appending(path: experiment).path
+        let reason = "RunnerCrashed: the local runners crashed \(maxRestarts + 1) times (the last \(Self.describe(lastStatus))); "
+            + "their output is in \(logs)/runner-*.log"
+        do {
+            guard let record = try await store.failExperiment(id: experiment, reason: reason, now: Date()) else { return }
+            logger.warning("experiment failed", metadata: ["experiment": "\(experiment)", "reason": "\(reason)"])
+            await live?.publish(experiment, [LiveEventPayloads.experiment(record)], final: record.status.isFinal)
+        } catch {
+            logger.error("could not fail the experiment", metadata: ["experiment": "\(experiment)", "error": "\(error)"])
+        }
+    }
+
+    static func describe(_ status: TerminationStatus) -> String {
+        switch status {
+        case .exited(let code): "exited with status \(code)"
+        case .signaled(let signal): "was killed by signal \(signal)"
         }
     }
 }
