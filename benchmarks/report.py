@@ -27,8 +27,25 @@ def load(name):
 def rows():
     """(benchmark, figure, value, baseline, ratio) rows; value and baseline are text."""
     found, missing = [], []
-    store = (load("latest.json") or {}).get("store")
+    latest = load("latest.json") or {}
+    plan = latest.get("plan")
+    if plan:
+        found.append(("sweep planning", f"ns per plan[i], {plan['points']:,}-point grid vs 4,096-point grid",
+                      f"{plan['ns_per_index']:.0f}", f"{plan['baseline_ns_per_index']:.0f}", plan["ratio"]))
+    else:
+        missing.append("sweep planning (assay-bench)")
+    engine = latest.get("engine")
+    if engine:
+        per_trial = lambda seconds: f"{seconds / engine['trials'] * 1e3:.2f}"  # noqa: E731
+        found.append(("trial engine", f"ms per trial of /bin/true ({engine['trials']}): engine vs bare posix_spawn loop",
+                      per_trial(engine["engine_seconds"]), per_trial(engine["bare_seconds"]), engine["ratio"]))
+    else:
+        missing.append("trial engine (assay-bench)")
+    store = latest.get("store")
     if store:
+        for name, figures in store.items():
+            found.append(("stores", f"{name}: create a 10^6-trial experiment vs a 10-trial one (ms)", f"{figures['create_1e6_ms']:.2f}",
+                          f"{figures['create_10_ms']:.2f}", figures["create_1e6_ms"] / figures["create_10_ms"]))
         sqlite, mongo = store.get("sqlite", {}), store.get("mongodb (nx-27017)", {})
         for key, label in (("values_per_s_batched_8", "event values/s, batched, 8 runners"),
                            ("leases_per_s_8", "leases/s, 8 runners")):

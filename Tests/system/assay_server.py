@@ -46,7 +46,7 @@ class Server:
     """Starts, stops (SIGTERM or SIGKILL) and restarts one assay-server over one data folder."""
 
     def __init__(self, binary, folder, store_url=None, extra_env=None):
-        self.binary = pathlib.Path(binary)
+        self.binary = pathlib.Path(binary).resolve()  # it runs with its data folder as working directory
         self.folder = pathlib.Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
