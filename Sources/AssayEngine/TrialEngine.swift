@@ -86,18 +86,26 @@ public struct TrialEngine: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var started = false
-        let result: ExecutionResult<Watch, SequenceOutput, SequenceOutput>
-        do {
-            result = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .sequence) { execution in
-                started = true
-                let group = ProcessGroup(leader: execution.processIdentifier.value)
-                onEvent(.started(pid: group.leader))
-                return try await watch(
-                    execution, group: group, spec: spec, logs: logs, requests: requests, onEvent: onEvent)
+        var launched: ExecutionResult<Watch, SequenceOutput, SequenceOutput>?
+        var tries = 0
+        while launched == nil {
+            do {
+                launched = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .sequence) { execution in
+                    started = true
+                    let group = ProcessGroup(leader: execution.processIdentifier.value)
+                    onEvent(.started(pid: group.leader))
+                    return try await watch(
+                        execution, group: group, spec: spec, logs: logs, requests: requests, onEvent: onEvent)
+                }
+            } catch let error as SubprocessError where !started {
+                // ETXTBSY: a script written just before (by setup, or a test) is still open for
+                // writing in a child another thread forked and has not exec'd yet. It passes.
+                tries += 1
+                guard error.underlyingError == .textFileBusy, tries < 5 else { throw LaunchError.spawnFailed("\(error)") }
+                try await Task.sleep(for: .milliseconds(20 * tries))
             }
-        } catch let error as SubprocessError where !started {
-            throw LaunchError.spawnFailed("\(error)")
         }
+        guard let result = launched else { throw LaunchError.spawnFailed("not started") }
         let duration = clock.now - start
         let watched = result.closureResult
 

@@ -65,6 +65,20 @@ import Testing
         #expect(object["tags"] as? [String] == ["a", "b"])
         #expect(object["ts"] is String)
     }
+
+    @Test func jsonLogLinesEscapeWhatJSONMust() throws {
+        let lines = Mutex<[String]>([])
+        let handler = JSONLogHandler(label: "assay-server") { line in lines.withLock { $0.append(line) } }
+        let hostile = "q\"b\\ n\n r\r t\t nul\u{0} esc\u{1B} del\u{7F} é 😀 /"
+        handler.log(event: LogEvent(level: .info, message: "\(hostile)", metadata: ["nested": ["k": [.string(hostile)]]],
+                                    source: "test", file: #fileID, function: #function, line: #line))
+        let line = try #require(lines.withLock { $0.first })
+        #expect(line.dropLast().contains("\n") == false)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["message"] as? String == hostile)
+        #expect((object["nested"] as? [String: Any])?["k"] as? [String] == [hostile])
+        #expect(line.contains(#""label":"assay-server","level":"info","message":"#))  // keys sorted
+    }
 }
 
 @Suite struct ExternalExecutorTests {

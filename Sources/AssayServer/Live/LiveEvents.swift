@@ -1,4 +1,5 @@
 import AssayStore
+import DequeModule
 import Foundation
 
 /// One Server-Sent Event of an experiment: `id: <boot>-<n>`, `event: <type>`, `data: <json>`.
@@ -22,7 +23,7 @@ struct LiveEvent: Sendable, Hashable {
 /// before a restart replays everything kept.
 actor LiveEvents {
     private struct Channel {
-        var history: [(number: Int, event: LiveEvent)] = []
+        var history = Deque<(number: Int, event: LiveEvent)>()
         var nextNumber = 1
         var subscribers: [UUID: AsyncStream<LiveEvent>.Continuation] = [:]
         /// Published as final: nobody subscribes live any more.
@@ -48,7 +49,9 @@ actor LiveEvents {
     /// Numbers the events, keeps them and sends them to every follower; a
     /// final experiment's followers are done after these.
     func publish(_ experiment: ExperimentID, _ events: [(type: String, data: String)], final: Bool) {
-        var channel = channels[experiment] ?? Channel()
+        // Taken out while it changes: a copy left in `channels` would make each append copy
+        // the whole history (up to `historyLimit` events, on every publish).
+        var channel = channels.removeValue(forKey: experiment) ?? Channel()
         for (type, data) in events {
             let number = channel.nextNumber
             channel.nextNumber += 1
@@ -80,7 +83,7 @@ actor LiveEvents {
         if let lastEventID, lastEventID.hasPrefix("\(boot)-"), let number = Int(lastEventID.dropFirst(boot.count + 1)) {
             after = number
         }
-        var channel = channels[experiment] ?? Channel()
+        var channel = channels[experiment] ?? Channel()  // the history is only read here: not copied
         let replay = channel.history.filter { $0.number > after }.map(\.event)
         guard live, !channel.final, !closed else { return (replay, nil) }
         let (stream, continuation) = AsyncStream<LiveEvent>.makeStream(bufferingPolicy: .bufferingNewest(historyLimit))

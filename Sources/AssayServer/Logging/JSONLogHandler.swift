@@ -20,24 +20,57 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields: [String: Any] = [:]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
-            fields[key] = Self.plain(value)
-        }
-        fields["ts"] = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
-        fields["level"] = event.level.rawValue
-        fields["label"] = label
-        fields["message"] = event.message.description
-        guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        write(String(decoding: data, as: UTF8.self) + "\n")
+        var fields = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
+        fields["ts"] = .string(Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)))
+        fields["level"] = .string(event.level.rawValue)
+        fields["label"] = .string(label)
+        fields["message"] = .string(event.message.description)
+        var line = ""
+        Self.encode(.dictionary(fields), to: &line)
+        write(line + "\n")
     }
 
-    private static func plain(_ value: Logger.Metadata.Value) -> Any {
+    /// JSON written directly, keys sorted (JSONSerialization boxed every value and
+    /// sorted `AnyHashable` keys: a tenth of a small request's time on the server).
+    static func encode(_ value: Logger.Metadata.Value, to out: inout String) {
         switch value {
-        case .string(let text): text
-        case .stringConvertible(let convertible): convertible.description
-        case .array(let values): values.map(plain)
-        case .dictionary(let values): values.mapValues(plain)
+        case .string(let text): quote(text, to: &out)
+        case .stringConvertible(let convertible): quote(convertible.description, to: &out)
+        case .array(let values):
+            out += "["
+            for (offset, element) in values.enumerated() {
+                if offset > 0 { out += "," }
+                encode(element, to: &out)
+            }
+            out += "]"
+        case .dictionary(let values):
+            out += "{"
+            for (offset, entry) in values.sorted(by: { $0.key < $1.key }).enumerated() {
+                if offset > 0 { out += "," }
+                quote(entry.key, to: &out)
+                out += ":"
+                encode(entry.value, to: &out)
+            }
+            out += "}"
         }
+    }
+
+    /// A JSON string: quotes, backslashes and control characters escaped (slashes are not).
+    static func quote(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
     }
 }

@@ -14,6 +14,7 @@ import Foundation
 struct AdaptiveSearch: Sendable {
     let store: any ExperimentStore
     private let queue = KeyedSerialQueue<ExperimentID>()
+    private let declarations = ParsedDeclarations()
 
     /// The most trials proposed for one lease (a Runner asks for as many as it has free slots).
     static let maxProposals = 64
@@ -26,7 +27,7 @@ struct AdaptiveSearch: Sendable {
 
     /// The leases for `runner`: a plain lease for a fixed plan, proposals first for an adaptive one.
     func lease(_ record: ExperimentRecord, runner: RunnerID, max: Int, now: Date) async throws -> [TrialLease] {
-        guard let declaration = try? Declaration.parse(record.declaration), let searcher = Search.searcher(for: declaration) else {
+        guard let declaration = declarations.declaration(of: record), let searcher = Search.searcher(for: declaration) else {
             return try await store.lease(experiment: record.id, runner: runner, max: max, now: now)
         }
         return try await queue.run(record.id) { [store] in

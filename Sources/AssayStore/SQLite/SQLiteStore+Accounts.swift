@@ -9,7 +9,7 @@ extension SQLiteStore {
         let user = User(id: Identifier.make(at: now), username: username, passwordHash: passwordHash, isAdmin: isAdmin, createdAt: now)
         do {
             try await write { db in
-                try db.execute(
+                try db.executeCached(
                     sql: "INSERT INTO users (id, username, passwordHash, isAdmin, createdAt) VALUES (?, ?, ?, ?, ?)",
                     arguments: [user.id, user.username, user.passwordHash, user.isAdmin, user.createdAt.timeIntervalSince1970])
             }
@@ -20,15 +20,15 @@ extension SQLiteStore {
     }
 
     public func user(named username: String) async throws -> User? {
-        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user) }
+        try await read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE username = ?"), arguments: [username]).map(Self.user) }
     }
 
     public func user(id: UserID) async throws -> User? {
-        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user) }
+        try await read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(Self.user) }
     }
 
     public func adminExists() async throws -> Bool {
-        try await read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE isAdmin)") ?? false }
+        try await read { db in try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM users WHERE isAdmin)")) ?? false }
     }
 
     public func createCredential(_ credential: Credential) async throws -> Credential {
@@ -37,7 +37,7 @@ extension SQLiteStore {
         var stored = credential
         stored.id = Identifier.make(at: credential.createdAt)
         try await write { [stored] db in
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO credentials (id, kind, owner, experiment, name, secretHash, createdAt, expiresAt)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -53,7 +53,7 @@ extension SQLiteStore {
     public func credential(secretHash: String, now: Date) async throws -> Credential? {
         try await read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM credentials WHERE secretHash = ? AND (expiresAt IS NULL OR expiresAt > ?)",
+                db.cachedStatement(sql: "SELECT * FROM credentials WHERE secretHash = ? AND (expiresAt IS NULL OR expiresAt > ?)"),
                 arguments: [secretHash, now.timeIntervalSince1970]
             ).map(Self.credential)
         }
@@ -62,7 +62,7 @@ extension SQLiteStore {
     public func credentials(owner: UserID, kind: CredentialKind) async throws -> [Credential] {
         try await read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM credentials WHERE owner = ? AND kind = ? ORDER BY createdAt DESC, id DESC",
+                db.cachedStatement(sql: "SELECT * FROM credentials WHERE owner = ? AND kind = ? ORDER BY createdAt DESC, id DESC"),
                 arguments: [owner, kind.rawValue]
             ).map(Self.credential)
         }
@@ -70,13 +70,13 @@ extension SQLiteStore {
 
     public func deleteCredential(id: TokenID, owner: UserID) async throws -> Bool {
         try await write { db in
-            try db.execute(sql: "DELETE FROM credentials WHERE id = ? AND owner = ?", arguments: [id, owner])
+            try db.executeCached(sql: "DELETE FROM credentials WHERE id = ? AND owner = ?", arguments: [id, owner])
             return db.changesCount > 0
         }
     }
 
     public func deleteCredential(secretHash: String) async throws {
-        try await write { db in try db.execute(sql: "DELETE FROM credentials WHERE secretHash = ?", arguments: [secretHash]) }
+        try await write { db in try db.executeCached(sql: "DELETE FROM credentials WHERE secretHash = ?", arguments: [secretHash]) }
     }
 
     // MARK: Rows

@@ -8,7 +8,7 @@ extension SQLiteStore {
         try Self.checkText(batch.runner, "runner")
         return try await write { db in
             var experiment = try StoredExperiment.fetchOrThrow(db, id: batch.experiment)
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO applied_batches (experiment, runner, seq, appliedAt) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 arguments: [batch.experiment, batch.runner, batch.seq, now.timeIntervalSince1970])
             guard db.changesCount == 1 else {
@@ -34,7 +34,7 @@ extension SQLiteStore {
                 trial.status == .running, trial.attempt == attempt.attempt
             else { return false }
             let leasedAt = try Double.fetchOne(
-                db, sql: "SELECT leasedAt FROM attempts WHERE experiment = ? AND trial = ? AND attempt = ?",
+                db.cachedStatement(sql: "SELECT leasedAt FROM attempts WHERE experiment = ? AND trial = ? AND attempt = ?"),
                 arguments: [id, attempt.trial, attempt.attempt])
             try Self.endAttempt(
                 of: trial, experiment: id, status: .stoppedEarly, exitCode: nil, reason: reason,
@@ -55,7 +55,7 @@ extension SQLiteStore {
         guard !active.isEmpty else { return [] }
         guard !experiment.record.status.isFinal else { return Set(active) }
         let held = try StoredTrial.fetchAll(
-            db, sql: "SELECT * FROM trials WHERE experiment = ? AND runner = ? AND status = 'running'",
+            db.cachedStatement(sql: "SELECT * FROM trials WHERE experiment = ? AND runner = ? AND status = 'running'"),
             arguments: [experiment.id, runner])
         return Set(active).subtracting(held.map { TrialAttempt(trial: $0.index, attempt: $0.attempt) })
     }
@@ -124,7 +124,7 @@ extension SQLiteStore {
             for trial in loggedTrials {
                 try prune.execute(arguments: [experiment.id, trial, logTail])
             }
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE trials SET leaseDeadline = ? WHERE experiment = ? AND runner = ? AND status = 'running'",
                 arguments: [experiment.deadline(now: now).timeIntervalSince1970, experiment.id, batch.runner])
         }
@@ -134,11 +134,11 @@ extension SQLiteStore {
         /// or was never this Runner's: it is revoked, so the Runner stops it.
         private mutating func ownAttempt(_ trial: Int, _ attempt: Int, _ experiment: StoredExperiment, _ db: Database) throws -> StoredTrial? {
             let stored = try StoredTrial.fetchOne(
-                db, sql: """
+                db.cachedStatement(sql: """
                     SELECT t.* FROM trials t
                     JOIN attempts a ON a.experiment = t.experiment AND a.trial = t.idx AND a.attempt = t.attempt
                     WHERE t.experiment = ? AND t.idx = ? AND t.attempt = ? AND a.runner = ?
-                    """,
+                    """),
                 arguments: [experiment.id, trial, attempt, batch.runner])
             if stored == nil { revoked.insert(TrialAttempt(trial: trial, attempt: attempt)) }
             return stored

@@ -27,7 +27,7 @@ extension SQLiteStore {
             // 2. Requeued trials, lowest index first.
             if leases.count < max, !experiment.record.status.isFinal {
                 let requeued = try StoredTrial.fetchAll(
-                    db, sql: "SELECT * FROM trials WHERE experiment = ? AND status = 'pending' ORDER BY idx LIMIT ?",
+                    db.cachedStatement(sql: "SELECT * FROM trials WHERE experiment = ? AND status = 'pending' ORDER BY idx LIMIT ?"),
                     arguments: [id, max - leases.count])
                 for var trial in requeued {
                     leases.append(try Self.handOut(&trial, attempt: trial.attempt + 1, of: &experiment, to: runner, now: now, db))
@@ -62,7 +62,7 @@ extension SQLiteStore {
     public func expireLeases(now: Date) async throws -> ExpiredLeases {
         try await write { db in
             let overdue = try Row.fetchAll(
-                db, sql: "SELECT * FROM trials WHERE status = 'running' AND leaseDeadline <= ? ORDER BY experiment, leaseDeadline, idx",
+                db.cachedStatement(sql: "SELECT * FROM trials WHERE status = 'running' AND leaseDeadline <= ? ORDER BY experiment, leaseDeadline, idx"),
                 arguments: [now.timeIntervalSince1970])
             var experiments: [ExperimentID: StoredExperiment] = [:]
             for row in overdue {
@@ -81,10 +81,10 @@ extension SQLiteStore {
 
     private static func expiredTrials(_ db: Database, experiment: ExperimentID, now: Date) throws -> [StoredTrial] {
         try StoredTrial.fetchAll(
-            db, sql: """
+            db.cachedStatement(sql: """
                 SELECT * FROM trials WHERE experiment = ? AND status = 'running' AND leaseDeadline <= ?
                 ORDER BY leaseDeadline, idx
-                """,
+                """),
             arguments: [experiment, now.timeIntervalSince1970])
     }
 

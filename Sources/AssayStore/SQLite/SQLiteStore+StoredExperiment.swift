@@ -17,7 +17,7 @@ extension SQLiteStore {
         /// The experiment, if it exists and (unless `owner` is nil) belongs to `owner`.
         static func fetch(_ db: Database, id: ExperimentID, owner: UserID? = nil) throws -> StoredExperiment? {
             try Row.fetchOne(
-                db, sql: "\(select) WHERE e.id = ? AND (?2 IS NULL OR e.owner = ?2)", arguments: [id, owner]
+                db.cachedStatement(sql: "\(select) WHERE e.id = ? AND (?2 IS NULL OR e.owner = ?2)"), arguments: [id, owner]
             ).map(StoredExperiment.init(row:))
         }
 
@@ -76,7 +76,7 @@ extension SQLiteStore {
 
         /// Inserts both rows of a new experiment.
         func insert(_ db: Database) throws {
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO experiments
                         (id, owner, name, description, tags, declaration, artifact, trialCount, maxAttempts, leaseSeconds, createdAt)
@@ -87,7 +87,7 @@ extension SQLiteStore {
                     record.artifact, record.trialCount, record.maxAttempts, record.leaseSeconds,
                     record.createdAt.timeIntervalSince1970,
                 ])
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO experiment_states (experiment, \(Self.stateColumns.joined(separator: ", ")))
                     VALUES (?\(String(repeating: ", ?", count: Self.stateColumns.count)))
@@ -97,7 +97,7 @@ extension SQLiteStore {
 
         /// Writes the state row (everything that changes after creation).
         func save(_ db: Database) throws {
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     UPDATE experiment_states SET \(Self.stateColumns.map { "\($0) = ?" }.joined(separator: ", "))
                     WHERE experiment = ?
@@ -150,7 +150,7 @@ extension SQLiteStore {
             record.reason = reason
             record.finishedAt = now
             move(record.counts.pending, from: .pending, to: .canceled)
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE trials SET status = 'canceled' WHERE experiment = ? AND status = 'pending'", arguments: [id])
         }
     }

@@ -38,7 +38,7 @@ extension SQLiteStore {
         }
 
         static func fetch(_ db: Database, experiment: ExperimentID, index: Int) throws -> StoredTrial? {
-            try fetchOne(db, sql: "SELECT * FROM trials WHERE experiment = ? AND idx = ?", arguments: [experiment, index])
+            try fetchOne(db.cachedStatement(sql: "SELECT * FROM trials WHERE experiment = ? AND idx = ?"), arguments: [experiment, index])
         }
 
         func insert(_ db: Database, experiment: ExperimentID) throws {
@@ -64,10 +64,10 @@ extension SQLiteStore {
         let indexes = try json(trials.map(\.index))
         var attempts: [Int: [AttemptRecord]] = [:]
         let attemptRows = try Row.fetchCursor(
-            db, sql: """
+            db.cachedStatement(sql: """
                 SELECT * FROM attempts WHERE experiment = ? AND trial IN (SELECT value FROM json_each(?))
                 ORDER BY trial, attempt
-                """,
+                """),
             arguments: [experiment, indexes])
         while let row = try attemptRows.next() {
             attempts[try row.decode(forColumn: "trial"), default: []].append(
@@ -83,11 +83,11 @@ extension SQLiteStore {
         }
         var finals: [Int: Metrics] = [:]
         let metricRows = try Row.fetchCursor(
-            db, sql: """
+            db.cachedStatement(sql: """
                 SELECT trial, name, number, text FROM trial_metrics
                 WHERE experiment = ? AND trial IN (SELECT value FROM json_each(?))
                 ORDER BY trial, position
-                """,
+                """),
             arguments: [experiment, indexes])
         while let row = try metricRows.next() {
             let value: ResultValue =
@@ -104,7 +104,7 @@ extension SQLiteStore {
 
     /// Replaces a trial's final metrics (one row per name, so trials sort by a metric in SQL).
     static func storeFinalMetrics(_ db: Database, experiment: ExperimentID, trial: Int, _ metrics: Metrics) throws {
-        try db.execute(sql: "DELETE FROM trial_metrics WHERE experiment = ? AND trial = ?", arguments: [experiment, trial])
+        try db.executeCached(sql: "DELETE FROM trial_metrics WHERE experiment = ? AND trial = ?", arguments: [experiment, trial])
         let insert = try db.cachedStatement(
             sql: "INSERT INTO trial_metrics (experiment, trial, position, name, number, text) VALUES (?, ?, ?, ?, ?, ?)")
         for (position, entry) in metrics.entries.enumerated() {
