@@ -13,28 +13,27 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
 
+def built(name, variable, make_target):
+    """A binary of this build (.build/debug), or the one `variable` names."""
+    path = pathlib.Path(os.environ.get(variable, ROOT / ".build" / "debug" / name))
+    if not path.exists():
+        pytest.fail(f"{name} not found at {path}: run `make {make_target}` (or set {variable})")
+    return path
+
+
 @pytest.fixture(scope="session")
 def assay_bin():
-    path = pathlib.Path(os.environ.get("ASSAY_BIN", ROOT / ".build" / "debug" / "assay"))
-    if not path.exists():
-        pytest.fail(f"assay binary not found at {path}: run `make build` (or set ASSAY_BIN)")
-    return path
+    return built("assay", "ASSAY_BIN", "build")
 
 
 @pytest.fixture(scope="session")
 def server_bin():
-    path = pathlib.Path(os.environ.get("ASSAY_SERVER_BIN", ROOT / ".build" / "debug" / "assay-server"))
-    if not path.exists():
-        pytest.fail(f"assay-server not found at {path}: run `make build-tests` (or set ASSAY_SERVER_BIN)")
-    return path
+    return built("assay-server", "ASSAY_SERVER_BIN", "build-tests")
 
 
 @pytest.fixture(scope="session")
 def runner_bin():
-    path = pathlib.Path(os.environ.get("ASSAY_RUNNER_BIN", ROOT / ".build" / "debug" / "assay-runner"))
-    if not path.exists():
-        pytest.fail(f"assay-runner not found at {path}: run `make build-tests` (or set ASSAY_RUNNER_BIN)")
-    return path
+    return built("assay-runner", "ASSAY_RUNNER_BIN", "build-tests")
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+import AssayCore
 import Foundation
 import Logging
 
@@ -34,8 +35,8 @@ public struct JSONLogHandler: LogHandler {
     /// sorted `AnyHashable` keys: a tenth of a small request's time on the server).
     static func encode(_ value: Logger.Metadata.Value, to out: inout String) {
         switch value {
-        case .string(let text): quote(text, to: &out)
-        case .stringConvertible(let convertible): quote(convertible.description, to: &out)
+        case .string(let text): out += JSONText.quote(text)
+        case .stringConvertible(let convertible): out += JSONText.quote(convertible.description)
         case .array(let values):
             out += "["
             for (offset, element) in values.enumerated() {
@@ -47,30 +48,11 @@ public struct JSONLogHandler: LogHandler {
             out += "{"
             for (offset, entry) in values.sorted(by: { $0.key < $1.key }).enumerated() {
                 if offset > 0 { out += "," }
-                quote(entry.key, to: &out)
+                out += JSONText.quote(entry.key)
                 out += ":"
                 encode(entry.value, to: &out)
             }
             out += "}"
         }
-    }
-
-    /// A JSON string: quotes, backslashes and control characters escaped (slashes are not).
-    static func quote(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }
