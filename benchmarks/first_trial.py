@@ -9,7 +9,6 @@ Usage: python benchmarks/first_trial.py SERVER RUNNER [--runs N]
 """
 
 import argparse
-import json
 import pathlib
 import signal
 import statistics
@@ -21,6 +20,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests" / "system"))
 sys.path.insert(0, str(ROOT / "Tests" / "kubeapi"))
 sys.path.insert(0, str(ROOT / "Tests" / "deploy"))
+from bench_support import write_result  # noqa: E402
 from assay_server import Server  # noqa: E402
 from kubeapi import KubeTestCluster  # noqa: E402
 from assay_chart import rendered_rbac  # noqa: E402
@@ -79,9 +79,7 @@ def main():
     result["ratio_kubernetes_vs_local"] = result["kubernetes_median_ms"] / result["local_median_ms"]
     print(f"first trial: local executor median {result['local_median_ms']:.0f} ms, Kubernetes executor median "
           f"{result['kubernetes_median_ms']:.0f} ms ({result['ratio_kubernetes_vs_local']:.2f}x), {args.runs} runs each", flush=True)
-    out = ROOT / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "first_trial.json").write_text(json.dumps(result, indent=2))
+    write_result("first_trial", result)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests" / "system"))
+from bench_support import rss_mib, write_result  # noqa: E402
 from assay_server import Server, WireServer  # noqa: E402
 
 TRIALS_PER_RUNNER = 4
@@ -112,11 +113,6 @@ def run_config(server, user_token, runners, mode, seconds):
             "p50_ms": pick(0.50), "p99_ms": pick(0.99), "rss_mib": rss_mib(server.process.pid)}
 
 
-def rss_mib(pid):
-    fields = dict(line.split(":", 1) for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("server")
@@ -150,9 +146,7 @@ def main():
             if wire:
                 wire.stop()
             shutil.rmtree(folder, ignore_errors=True)
-    out = ROOT / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "ingest.json").write_text(json.dumps(results, indent=2))
+    write_result("ingest", results)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ Usage: python benchmarks/kube.py SERVER_BINARY [--experiments N] [--idle SECONDS
 
 import argparse
 import concurrent.futures
-import json
 import os
 import pathlib
 import sys
@@ -29,6 +28,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests" / "system"))
 sys.path.insert(0, str(ROOT / "Tests" / "kubeapi"))
+from bench_support import write_result  # noqa: E402
 from assay_server import Server  # noqa: E402
 from kubeapi import KubeTestCluster  # noqa: E402
 
@@ -129,9 +129,7 @@ def main():
         print(f"  API requests per experiment {per_experiment:.2f} (floor 2: {per_experiment / 2:.2f}x) {by_kind}")
         print(f"  idle {args.idle:.0f} s: {idle_requests} requests; CPU kubernetes {idle_kube * 100:.3f}% "
               f"vs local executor {idle_local * 100:.3f}%" + (f" ({idle_kube / idle_local:.2f}x)" if idle_local > 0 else ""))
-        out = ROOT / "benchmarks" / "out"
-        out.mkdir(exist_ok=True)
-        (out / "kube.json").write_text(json.dumps(result, indent=2))
+        write_result("kube", result)
     finally:
         server.stop()
         baseline.stop()

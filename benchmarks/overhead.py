@@ -10,7 +10,6 @@ Usage: python benchmarks/overhead.py SERVER_BINARY RUNNER_BINARY [--trials N]
 """
 
 import argparse
-import json
 import os
 import pathlib
 import shutil
@@ -22,6 +21,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests" / "system"))
+from bench_support import cpu_seconds, write_result  # noqa: E402
 from assay_server import Server  # noqa: E402
 
 
@@ -79,21 +79,23 @@ def main():
         per_bare = bare / args.trials
         print(f"overhead bare loop        {per_bare * 1000:7.3f} ms per trial ({args.trials} × /bin/true from sh)", flush=True)
         for runners in (1, 4):
+            server_cpu = cpu_seconds(server.process.pid)
             elapsed, first = through_runners(server, token, pathlib.Path(args.runner).resolve(), args.trials, runners, folder)
+            server_cpu = cpu_seconds(server.process.pid) - server_cpu  # includes the 20 Hz progress polling
             per_trial = elapsed * runners / args.trials
             row = {"runners": runners, "trials": args.trials, "wall_s": elapsed, "per_trial_ms": per_trial * 1000,
                    "bare_per_trial_ms": per_bare * 1000, "overhead_per_trial_ms": (per_trial - per_bare) * 1000,
-                   "ratio_to_bare": per_trial / per_bare, "submit_to_first_running_ms": first * 1000}
+                   "ratio_to_bare": per_trial / per_bare, "submit_to_first_running_ms": first * 1000,
+                   "server_cpu_per_trial_ms": server_cpu / args.trials * 1000}
             results.append(row)
             print(f"overhead {runners} runner{'s' if runners > 1 else ' '}         {row['per_trial_ms']:7.3f} ms per trial-slot  "
                   f"overhead {row['overhead_per_trial_ms']:6.3f} ms  ratio {row['ratio_to_bare']:5.2f}x  "
-                  f"wall {elapsed:6.2f} s  submit→first running {row['submit_to_first_running_ms']:6.1f} ms", flush=True)
+                  f"wall {elapsed:6.2f} s  submit→first running {row['submit_to_first_running_ms']:6.1f} ms  "
+                  f"server CPU {row['server_cpu_per_trial_ms']:5.2f} ms per trial", flush=True)
     finally:
         server.stop(signal.SIGKILL)
         shutil.rmtree(folder, ignore_errors=True)
-    out = ROOT / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "overhead.json").write_text(json.dumps(results, indent=2))
+    write_result("overhead", results)
 
 
 if __name__ == "__main__":

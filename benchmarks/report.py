@@ -71,6 +71,9 @@ def rows():
         for row in overhead:
             found.append(("per-trial overhead", f"{row['runners']} runner(s): ms per trial vs a bare shell loop",
                           f"{row['per_trial_ms']:.2f}", f"{row['bare_per_trial_ms']:.2f}", row["ratio_to_bare"]))
+            if "server_cpu_per_trial_ms" in row:
+                found.append(("per-trial overhead", f"{row['runners']} runner(s): server CPU ms per trial",
+                              f"{row['server_cpu_per_trial_ms']:.2f}", "", None))
         found.append(("submit to first trial", "local executor: submit → first trial running (ms)",
                       f"{overhead[0]['submit_to_first_running_ms']:.0f}", "", None))
     else:

@@ -27,6 +27,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests" / "system"))
+from bench_support import rss_mib, write_result  # noqa: E402
 from assay_server import Server, code_zip  # noqa: E402
 
 TRIALS_PER_RUN = 10_000
@@ -44,11 +45,6 @@ class Client:
         if response.status >= 300:
             raise RuntimeError(f"{method} {path}: {response.status} {payload[:200]!r}")
         return json.loads(payload) if payload else None
-
-
-def rss_mib(pid):
-    fields = dict(line.split(":", 1) for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024
 
 
 def latency(client, path, count=200):
@@ -144,9 +140,7 @@ def main():
     finally:
         server.stop(signal.SIGKILL)
         shutil.rmtree(folder, ignore_errors=True)
-    out = ROOT / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "scale.json").write_text(json.dumps(result, indent=2))
+    write_result("scale", result)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ Usage: python benchmarks/search.py SERVER RUNNER [--seeds N]
 
 import argparse
 import datetime
-import json
 import pathlib
 import shutil
 import signal
@@ -30,6 +29,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests" / "system"))
+from bench_support import write_result  # noqa: E402
 from assay_server import Server  # noqa: E402
 
 TRAIN = (ROOT / "examples" / "logreg" / "code" / "train.py").read_text()
@@ -153,9 +153,7 @@ def main():
               f"{show(ratio[('to_target', 'epochs')], 5, 2)}x {show(figures[('to_target', 'seconds')], 9)} "
               f"{show(ratio[('to_target', 'seconds')], 5, 2)}x {show(figures[('epochs',)], 7, 0)} {show(ratio[('epochs',)], 5, 2)}x "
               f"{show(figures[('wall_s',)], 7)} {show(ratio[('wall_s',)], 5, 2)}x {show(mean(name, 'best'), 10, 6)}", flush=True)
-    out = ROOT / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "search.json").write_text(json.dumps(summary, indent=2))
+    write_result("search", summary)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
 import AssayStore
+import Foundation
+import Logging
 import Synchronization
 
 /// Where experiments run: the server hands a queued experiment to its
@@ -42,5 +44,19 @@ public final class RecordingExecutor: Executor {
 
     public func cancel(_ experiment: ExperimentRecord) async throws {
         recorded.withLock { $0.append(.cancel(experiment.id)) }
+    }
+}
+
+/// An executor giving up on an experiment: marks it failed with `reason` (unless it
+/// already ended), logs it and tells the experiment's live followers.
+func failExperiment(
+    _ id: ExperimentID, reason: String, now: Date, store: any ExperimentStore, live: LiveEvents?, logger: Logger
+) async {
+    do {
+        guard let record = try await store.failExperiment(id: id, reason: reason, now: now) else { return }
+        logger.warning("experiment failed", metadata: ["experiment": "\(id)", "reason": "\(reason)"])
+        await live?.publish(id, [LiveEventPayloads.experiment(record)], final: record.status.isFinal)
+    } catch {
+        logger.error("could not fail the experiment", metadata: ["experiment": "\(id)", "error": "\(error)"])
     }
 }

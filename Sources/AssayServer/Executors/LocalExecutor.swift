@@ -208,13 +208,7 @@ extension LocalExecutor {
         let logs = workDirectory.appending(path: experiment).path
         let reason = "RunnerCrashed: the local runners crashed \(maxRestarts + 1) times (the last \(Self.describe(lastStatus))); "
             + "their output is in \(logs)/runner-*.log"
-        do {
-            guard let record = try await store.failExperiment(id: experiment, reason: reason, now: Date()) else { return }
-            logger.warning("experiment failed", metadata: ["experiment": "\(experiment)", "reason": "\(reason)"])
-            await live?.publish(experiment, [LiveEventPayloads.experiment(record)], final: record.status.isFinal)
-        } catch {
-            logger.error("could not fail the experiment", metadata: ["experiment": "\(experiment)", "error": "\(error)"])
-        }
+        await failExperiment(experiment, reason: reason, now: Date(), store: store, live: live, logger: logger)
     }
 
     static func describe(_ status: TerminationStatus) -> String {

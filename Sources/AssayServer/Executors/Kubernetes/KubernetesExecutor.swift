@@ -402,13 +402,7 @@ public final class KubernetesExecutor: Executor, Service {
     }
 
     private func fail(_ id: ExperimentID, reason: String) async {
-        do {
-            guard let record = try await store.failExperiment(id: id, reason: reason, now: now()) else { return }
-            logger.warning("experiment failed", metadata: ["experiment": "\(id)", "reason": "\(reason)"])
-            await live?.publish(id, [LiveEventPayloads.experiment(record)], final: record.status.isFinal)
-        } catch {
-            logger.error("could not fail the experiment", metadata: ["experiment": "\(id)", "error": "\(error)"])
-        }
+        await failExperiment(id, reason: reason, now: now(), store: store, live: live, logger: logger)
     }
 }
 
